@@ -1,0 +1,14 @@
+"""URL configuration of the polls-and-services site."""
+from django.contrib import admin
+from django.urls import include, path
+
+from mysite.views import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("polls/", include("polls.urls")),
+    path("books/", include("books.urls")),
+    path("runtime/", include("runtime.urls")),
+    path("services/", include("services.urls")),
+    path("admin/", admin.site.urls),
+]
