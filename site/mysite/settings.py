@@ -60,6 +60,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "mysite",  # the project package itself: its ensure_admin command
     "polls.apps.PollsConfig",
     "books.apps.BooksConfig",
     "runtime.apps.RuntimeConfig",
@@ -207,3 +208,58 @@ LOGGING = {
 # --- Backing services (the services half) -----------------------------------
 # Owned by the services app: Redis (cache, sessions), MongoDB, RabbitMQ, Swift.
 # Each is optional; unset means "not configured" and the site still works.
+
+# The services' own timeouts: a backing service that is down or hung costs a
+# request at most about this long (seconds), never a traceback.
+SERVICES_TIMEOUT = float(env("SERVICES_TIMEOUT", "2") or 2)
+
+# Redis: the cache and the session cache. A Redis outage turns cache reads into
+# misses (DJANGO_REDIS_IGNORE_EXCEPTIONS) and, because sessions are cached_db,
+# logs nobody out: the session rows stay in the database.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "polls",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": SERVICES_TIMEOUT,
+                "SOCKET_TIMEOUT": SERVICES_TIMEOUT,
+            },
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "services.redis"
+
+# MongoDB (the "mongo" store of the org chart). Unset → that store answers 503.
+# MONGO_DB defaults to the database named in the URI's path, else "polls".
+MONGO_URI = env("MONGO_URI")
+MONGO_DB = env("MONGO_DB")
+if MONGO_URI and not MONGO_DB:
+    from urllib.parse import urlsplit
+
+    MONGO_DB = urlsplit(MONGO_URI).path.lstrip("/") or "polls"
+
+# RabbitMQ: change notices of the org chart. Unset → writes work, no notices.
+AMQP_URL = env("AMQP_URL")
+
+# Swift (tempauth v1): uploaded images. Unset → files on disk under MEDIA_ROOT.
+SWIFT_AUTH_URL = env("SWIFT_AUTH_URL")
+SWIFT_USER = env("SWIFT_USER")
+SWIFT_KEY = env("SWIFT_KEY")
+SWIFT_CONTAINER = env("SWIFT_CONTAINER") or "polls-uploads"
+
+# Uploads larger than this are refused with 413.
+SERVICES_UPLOAD_MAX_BYTES = env_int("SERVICES_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+# How long an org chart stays in the cache (it is also invalidated on every change).
+SERVICES_CHART_CACHE_SECONDS = env_int("SERVICES_CHART_CACHE_SECONDS", 300)
+
+LOGGING["loggers"]["services"] = {
+    "handlers": ["file", "console"],
+    "level": env("DJANGO_SERVICES_LOG_LEVEL", "INFO"),
+    "propagate": False,
+}

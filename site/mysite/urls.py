@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mysite.views import HomeView
+from services.views_pages import healthz
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -11,4 +12,6 @@ urlpatterns = [
     path("runtime/", include("runtime.urls")),
     path("services/", include("services.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,61 @@
+# Shared by scripts/deploy and scripts/test. Source it; do not run it.
+# Tools live in virtualenvs of Debian's python3 under /opt/polls-tools, never in
+# the system Python and never in the repository.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS_DIR="${POLLS_TOOLS_DIR:-/opt/polls-tools}"
+ANSIBLE_VENV="$TOOLS_DIR/ansible"
+TEST_VENV="$TOOLS_DIR/test"
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+require_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Run this as root on a Debian 12 machine (it installs packages)." >&2
+        exit 1
+    fi
+}
+
+apt_packages_missing() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || return 0
+    done
+    return 1
+}
+
+# apt_install PKG...: install what is missing (apt-get update first, once).
+apt_install() {
+    if apt_packages_missing "$@"; then
+        log "Installing Debian packages: $*"
+        if [ -z "${APT_UPDATED:-}" ]; then
+            apt-get update -q
+            APT_UPDATED=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 "$@"
+    fi
+}
+
+# venv_sync VENV REQUIREMENTS...: create VENV from Debian's python3 and install
+# the requirement files, skipping pip when they have not changed since last time.
+venv_sync() {
+    local venv="$1"; shift
+    local stamp="$venv/.requirements.sha256"
+    local want
+    want="$(cat "$@" | sha256sum | cut -d' ' -f1)"
+    if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    log "Preparing $venv"
+    [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    local args=() req
+    for req in "$@"; do args+=(-r "$req"); done
+    "$venv/bin/pip" install -q "${args[@]}"
+    echo "$want" > "$stamp"
+}
+
+ensure_ansible() {
+    apt_install python3-venv python3-apt rsync
+    venv_sync "$ANSIBLE_VENV" "$REPO_ROOT/ansible/requirements.txt" "$@"
+}

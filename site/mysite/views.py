@@ -1,0 +1,47 @@
+"""The home page (the book's chapter 5.2): the project's own applications."""
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import TemplateView
+
+# Apps that are not this project's own: Django's contrib apps, DRF, and the
+# project package itself (its page is the home page).
+EXCLUDED_PREFIXES = ("django.",)
+EXCLUDED_NAMES = {"rest_framework", "mysite"}
+
+# URL names tried, in order, for an app's entry page (inside its namespace).
+INDEX_URL_NAMES = ("index", "page")
+
+
+def app_index_url(app_config):
+    """The URL of the app's index page, or None when it has none."""
+    for url_name in INDEX_URL_NAMES:
+        try:
+            return reverse(f"{app_config.label}:{url_name}")
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def project_apps():
+    result = []
+    for app_config in apps.get_app_configs():
+        if app_config.name.startswith(EXCLUDED_PREFIXES) or app_config.name in EXCLUDED_NAMES:
+            continue
+        result.append(
+            {
+                "name": app_config.name,
+                "label": app_config.label,
+                "verbose_name": app_config.verbose_name,
+                "url": app_index_url(app_config),
+            }
+        )
+    return result
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["app_list"] = project_apps()
+        return context

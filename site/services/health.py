@@ -1,0 +1,184 @@
+"""Health checks of the site's backing services.
+
+Interface (used by the dashboard and /healthz):
+
+    check_all() -> list[dict]      # database, redis, mongo, rabbitmq, swift
+    check_database() -> dict
+
+Each dict is {"name", "key", "configured", "ok", "latency_ms", "version",
+"detail"}. A service that is not configured has configured=False, ok=False
+and a detail saying what the site does instead. Each check is bounded by
+about settings.SERVICES_TIMEOUT (2 s) and never raises; check_all runs the
+network checks in parallel so it takes about as long as the slowest one.
+"""
+import concurrent.futures
+import json
+import logging
+import time
+import urllib.request
+
+from django.conf import settings
+from django.db import connection
+
+from services import backends
+
+logger = logging.getLogger("services")
+
+KEYS = ("database", "redis", "mongo", "rabbitmq", "swift")
+NAMES = {"database": "Database", "redis": "Redis", "mongo": "MongoDB", "rabbitmq": "RabbitMQ", "swift": "Swift"}
+
+
+def _result(key, *, name=None, configured=True, ok=False, latency_ms=None, version=None, detail=""):
+    return {
+        "name": name or NAMES[key],
+        "key": key,
+        "configured": configured,
+        "ok": ok,
+        "latency_ms": latency_ms,
+        "version": version,
+        "detail": detail,
+    }
+
+
+def _run(key, probe, name=None):
+    """Time probe() -> (version, detail[, name]); turn any exception into ok=False."""
+    started = time.monotonic()
+    try:
+        out = probe()
+    except backends.ServiceNotConfigured as exc:
+        return _result(key, name=name, configured=False, detail=str(exc))
+    except Exception as exc:  # a health check never raises
+        logger.warning("health check %s failed: %s: %s", key, exc.__class__.__name__, exc)
+        return _result(
+            key, name=name, ok=False,
+            latency_ms=round((time.monotonic() - started) * 1000, 1),
+            detail=f"{exc.__class__.__name__}: {exc}"[:300],
+        )
+    version, detail = out[0], out[1]
+    if len(out) > 2:
+        name = out[2]
+    return _result(
+        key, name=name, ok=True,
+        latency_ms=round((time.monotonic() - started) * 1000, 1),
+        version=version, detail=detail,
+    )
+
+
+def _db_name():
+    vendor = connection.vendor
+    return {"mysql": "MariaDB", "sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(vendor, vendor)
+
+
+def check_database():
+    def probe():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT sqlite_version()")
+            else:
+                cursor.execute("SELECT VERSION()")
+            version = str(cursor.fetchone()[0])
+        name = _db_name()
+        if connection.vendor == "mysql" and "mariadb" not in version.lower():
+            name = "MySQL"
+        if connection.vendor == "mysql":
+            version = version.split("-")[0]
+        return version, f"{connection.vendor} database {connection.settings_dict.get('NAME')!s}", name
+
+    return _run("database", probe, name=_db_name())
+
+
+def check_redis():
+    def probe():
+        backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+        if "django_redis" not in backend:
+            raise backends.ServiceNotConfigured("not configured: cache is local memory (REDIS_URL unset)")
+        from django_redis import get_redis_connection
+
+        info = get_redis_connection("default").info("server")
+        return info.get("redis_version"), "cache and session cache"
+
+    return _run("redis", probe)
+
+
+def check_mongo():
+    def probe():
+        if not backends.mongo_configured():
+            raise backends.ServiceNotConfigured("not configured: the mongo store answers 503 (MONGO_URI unset)")
+        info = backends.mongo_client().admin.command("buildInfo")
+        return str(info.get("version")), f"database {settings.MONGO_DB}"
+
+    return _run("mongo", probe)
+
+
+def check_rabbitmq():
+    def probe():
+        if not backends.amqp_configured():
+            raise backends.ServiceNotConfigured("not configured: no change notices (AMQP_URL unset)")
+        conn = backends.amqp_connection()
+        try:
+            version = conn._impl.server_properties.get("version")
+        finally:
+            try:
+                conn.close()
+            except Exception:
+                pass
+        if isinstance(version, bytes):
+            version = version.decode("utf-8", "replace")
+        return (str(version) if version else None), "change notices"
+
+    return _run("rabbitmq", probe)
+
+
+def check_swift():
+    def probe():
+        if not backends.swift_configured():
+            raise backends.ServiceNotConfigured("not configured: uploads are stored on disk (SWIFT_AUTH_URL unset)")
+        version = None
+        try:
+            with urllib.request.urlopen(backends.swift_info_url(), timeout=backends.timeout()) as resp:
+                version = json.loads(resp.read(65536)).get("swift", {}).get("version")
+        except Exception as exc:
+            logger.info("swift /info unavailable: %s", exc)
+        from swiftclient.client import Connection
+
+        conn = Connection(
+            authurl=settings.SWIFT_AUTH_URL, user=settings.SWIFT_USER, key=settings.SWIFT_KEY,
+            auth_version="1", retries=0, timeout=backends.timeout(),
+        )
+        try:
+            conn.head_account()
+        finally:
+            conn.close()
+        return version, f"container {settings.SWIFT_CONTAINER}"
+
+    return _run("swift", probe)
+
+
+CHECKS = {
+    "redis": check_redis,
+    "mongo": check_mongo,
+    "rabbitmq": check_rabbitmq,
+    "swift": check_swift,
+}
+
+
+def check_all():
+    """All checks, database first. The database check runs in the calling
+    thread (Django's connections are per thread); the others in parallel."""
+    results = {"database": check_database()}
+    limit = backends.timeout() * 2 + 1
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="health")
+    try:
+        futures = {key: pool.submit(fn) for key, fn in CHECKS.items()}
+        concurrent.futures.wait(futures.values(), timeout=limit)
+        for key, future in futures.items():
+            if future.done():
+                try:
+                    results[key] = future.result()
+                except Exception as exc:  # _run catches everything; belt and braces
+                    results[key] = _result(key, detail=f"{exc.__class__.__name__}: {exc}")
+            else:
+                results[key] = _result(key, detail=f"timed out after {limit:.0f} s")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [results[key] for key in KEYS]

@@ -1,0 +1,69 @@
+"""The home page (the book's chapter 5.2) and the shared layout."""
+import pytest
+from django.urls import reverse
+
+from mysite.views import project_apps
+
+pytestmark = pytest.mark.django_db
+
+
+def test_project_apps_excludes_django_and_drf():
+    names = [app["name"] for app in project_apps()]
+    assert "polls" in names and "books" in names and "runtime" in names
+    assert not [n for n in names if n.startswith("django.")]
+    assert "rest_framework" not in names
+
+
+def test_project_apps_link_to_their_index():
+    urls = {app["name"]: app["url"] for app in project_apps()}
+    assert urls["polls"] == reverse("polls:index")
+    assert urls["books"] == reverse("books:index")
+    assert urls["runtime"] == reverse("runtime:page")
+
+
+def test_home_page_lists_apps_with_links(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="{reverse("polls:index")}"' in html
+    assert f'href="{reverse("books:index")}"' in html
+    assert "Polls" in html and "Books" in html
+    assert "django.contrib.admin" not in html
+
+
+def test_home_links_runtime_and_services(client):
+    html = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("runtime:page")}"' in html
+    assert 'href="/services/"' in html
+
+
+def test_base_nav_and_stylesheet(client):
+    html = client.get(reverse("home")).content.decode()
+    for href in ("/", "/polls/", "/books/", "/services/", "/runtime/", "/admin/"):
+        assert f'href="{href}"' in html
+    assert "/static/css/site.css" in html
+    assert 'name="viewport"' in html
+
+
+def test_links_follow_script_prefix(client):
+    """Under a sub-path (Apache's WSGIScriptAlias /site) the links keep the prefix."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    # WSGIHandler sets the prefix from SCRIPT_NAME; the test client does not.
+    saved = get_script_prefix()
+    set_script_prefix("/site/")
+    try:
+        html = client.get("/").content.decode()
+    finally:
+        set_script_prefix(saved)
+    assert 'href="/site/services/"' in html
+    assert 'href="/site/polls/"' in html
+
+
+def test_site_stylesheet_is_served_by_finders():
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("css/site.css")
+    assert path and "@media" in open(path).read()
+    assert finders.find("polls/style.css")
+    assert finders.find("polls/images/background.png")
