@@ -225,8 +225,10 @@ if REDIS_URL:
             "KEY_PREFIX": "polls",
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": SERVICES_TIMEOUT,
-                "SOCKET_TIMEOUT": SERVICES_TIMEOUT,
+                # Redis answers in well under a millisecond: one second is plenty,
+                # and bounds what a hung Redis costs each request.
+                "SOCKET_CONNECT_TIMEOUT": min(SERVICES_TIMEOUT, 1.0),
+                "SOCKET_TIMEOUT": min(SERVICES_TIMEOUT, 1.0),
             },
         }
     }
@@ -258,8 +260,18 @@ SERVICES_UPLOAD_MAX_BYTES = env_int("SERVICES_UPLOAD_MAX_BYTES", 2 * 1024 * 1024
 # How long an org chart stays in the cache (it is also invalidated on every change).
 SERVICES_CHART_CACHE_SECONDS = env_int("SERVICES_CHART_CACHE_SECONDS", 300)
 
+LOGGING.setdefault("filters", {})["services_short_exceptions"] = {
+    "()": "services.logfilters.ShortExceptionFilter",
+}
 LOGGING["loggers"]["services"] = {
     "handlers": ["file", "console"],
     "level": env("DJANGO_SERVICES_LOG_LEVEL", "INFO"),
+    "propagate": False,
+}
+# Errors django-redis ignored (Redis down): one line each, no traceback.
+LOGGING["loggers"]["services.redis"] = {
+    "handlers": ["file", "console"],
+    "level": "WARNING",
+    "filters": ["services_short_exceptions"],
     "propagate": False,
 }

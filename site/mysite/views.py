@@ -1,6 +1,6 @@
 """The home page (the book's chapter 5.2): the project's own applications."""
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, get_resolver, get_script_prefix, resolve, reverse
 from django.views.generic import TemplateView
 
 # Apps that are not this project's own: Django's contrib apps, DRF, and the
@@ -13,13 +13,28 @@ INDEX_URL_NAMES = ("index", "page")
 
 
 def app_index_url(app_config):
-    """The URL of the app's index page, or None when it has none."""
+    """The URL of the app's index page, or None when it has none.
+
+    That is its `index` (or `page`) URL when its URL namespace (named like the
+    app's label) has one, else the root of that namespace when a view answers
+    there (e.g. /services/, whatever its URL name).
+    """
+    namespace = app_config.label
     for url_name in INDEX_URL_NAMES:
         try:
-            return reverse(f"{app_config.label}:{url_name}")
+            return reverse(f"{namespace}:{url_name}")
         except NoReverseMatch:
             continue
-    return None
+    prefix = get_resolver().namespace_dict.get(namespace, (None, None))[0]
+    if not isinstance(prefix, str) or any(c in prefix for c in "^$()[]\\?*+<>"):
+        return None  # not included, or a regex/converter prefix: no fixed root URL
+    try:
+        match = resolve("/" + prefix)
+    except Resolver404:
+        return None
+    if match.namespaces[:1] != [namespace]:
+        return None
+    return get_script_prefix() + prefix
 
 
 def project_apps():

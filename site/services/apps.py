@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ServicesConfig(AppConfig):
     name = "services"
-    verbose_name = "Services (org chart, Redis, MongoDB, RabbitMQ, Swift)"
+    verbose_name = _("Services (org chart, Redis, MongoDB, RabbitMQ, Swift)")
     default_auto_field = "django.db.models.BigAutoField"

@@ -14,7 +14,11 @@ urlpatterns = [
     path("main/<str:org_id>", views.org_chart_page, name="org_chart_page"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="services/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="services/login.html",
+            next_page=reverse_lazy("services:manage"),
+            extra_context={"svc_tab": "login"},
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("services:dashboard")), name="logout"),

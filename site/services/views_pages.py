@@ -141,6 +141,7 @@ def dashboard(request):
         "off": sum(1 for s in services if s["state"] == "off"),
     }
     return render(request, "services/dashboard.html", {
+        "svc_tab": "status",
         "services": services,
         "counts": counts,
         "overall": payload["status"],
@@ -244,7 +245,10 @@ class StoreError(Exception):
 def _store(name):
     from services import stores
 
-    store = stores.get_store(name)
+    try:
+        store = stores.get_store(name)
+    except Exception as exc:  # noqa: BLE001 - e.g. the mongo store without MONGO_URI
+        raise StoreError(str(exc) or exc.__class__.__name__) from exc
     if store is None:  # cannot happen: _store_name only returns known names
         raise StoreError(f"unknown store {name!r}")
     return store
@@ -260,18 +264,16 @@ def _call_store(fn, *args):
 
 
 def _thumb_url(group):
-    """The URL of a group's thumbnail (a Swift/media URL or a path under MEDIA_URL)."""
+    """The URL of a group's thumbnail: thumb_img_path is what upload returned
+    (/services/images/<name>) or an http(s) URL; thumb_img_name is the file's name."""
     path = (group.get("thumb_img_path") or "").strip()
-    name = (group.get("thumb_img_name") or "").strip()
-    if not path and not name:
-        return ""
-    if path.startswith(("http://", "https://", "/")):
-        url = path
-    else:
-        url = "/" + settings.MEDIA_URL.strip("/") + "/" + path
-    if name and not url.rstrip("/").endswith("/" + name) and not url.endswith(name):
-        url = url.rstrip("/") + "/" + name
-    return url
+    if path.startswith(("http://", "https://")):
+        return path
+    if path.startswith("/"):
+        from django.urls import get_script_prefix
+
+        return get_script_prefix().rstrip("/") + path
+    return ""
 
 
 def build_tree(groups):
@@ -322,7 +324,8 @@ def _not_found(request, message, store=None):
 
 
 def _unavailable(request, store, detail):
-    return render(request, "services/unavailable.html", {"store": store, "detail": detail}, status=503)
+    return render(request, "services/unavailable.html",
+                  {"store": store, "stores": STORES, "detail": detail}, status=503)
 
 
 @never_cache
@@ -339,6 +342,7 @@ def org_chart_page(request, org_id):
         return _unavailable(request, store_name, str(exc))
     groups = _with_thumbs(groups)
     return render(request, "services/org_chart.html", {
+        "svc_tab": "chart",
         "org": org,
         "groups": groups,
         "tree": build_tree(groups),
@@ -372,8 +376,15 @@ def staff_required(view):
     return wrapper
 
 
+def _api_base():
+    """Where helper-3's REST API lives (services/api_urls.py), for manage.js."""
+    from django.urls import get_script_prefix
+
+    return get_script_prefix() + "services/"
+
+
 def _manage_context(request, store_name, **extra):
-    return {"store": store_name, "stores": STORES, **extra}
+    return {"store": store_name, "stores": STORES, "svc_tab": "manage", "api_base": _api_base(), **extra}
 
 
 @never_cache

@@ -67,3 +67,23 @@ def test_site_stylesheet_is_served_by_finders():
     assert path and "@media" in open(path).read()
     assert finders.find("polls/style.css")
     assert finders.find("polls/images/background.png")
+
+
+def test_app_without_urls_has_no_link():
+    from types import SimpleNamespace
+
+    from mysite.views import app_index_url
+
+    assert app_index_url(SimpleNamespace(label="nope")) is None
+
+
+def test_app_link_falls_back_to_the_root_of_its_namespace(monkeypatch):
+    """An app whose entry page has another URL name is still linked (e.g. /services/)."""
+    from types import SimpleNamespace
+
+    import mysite.views
+
+    monkeypatch.setattr(mysite.views, "INDEX_URL_NAMES", ())
+    assert mysite.views.app_index_url(SimpleNamespace(label="polls")) == "/polls/"
+    # runtime's root answers too; a namespace whose root does not would give None.
+    assert mysite.views.app_index_url(SimpleNamespace(label="runtime")) == "/runtime/"

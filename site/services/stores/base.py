@@ -29,6 +29,10 @@ class Store:
 
     key = ""
 
+    def normalize_id(self, value):
+        """The canonical string form of an id, or None when it is malformed."""
+        raise NotImplementedError
+
     # -- organisations --------------------------------------------------------
     def list_orgs(self) -> list:
         raise NotImplementedError

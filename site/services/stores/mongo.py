@@ -1,11 +1,13 @@
 """The "mongo" store: collections `orgs` and `groups` in settings.MONGO_DB.
 
 Documents: orgs {_id: ObjectId, label, desc, url, chart_rev, created, modified};
-groups {_id, org_id: ObjectId, parent_id: ObjectId|None, label, desc, url,
-thumb_img_path, thumb_img_name, created, modified}. Indexes on groups.org_id
+groups {_id: ObjectId, org_id: str, parent_id: str|None, label, desc, url,
+thumb_img_path, thumb_img_name, created, modified}. References are stored as
+the ids' hex strings (what the API speaks; any string index works with them). Indexes on groups.org_id
 and groups.parent_id are created once per process. Every pymongo error becomes
 ServiceUnavailable (503), with the message saying what failed.
 """
+import datetime
 import functools
 import logging
 import threading
@@ -33,29 +35,42 @@ def parse_id(value):
         return None
 
 
+def _when(value):
+    """A stored timestamp as an aware UTC datetime (tolerates one stored as text)."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+    return None
+
+
 def org_dict(doc):
     return {
         "id": str(doc["_id"]),
         "label": doc.get("label", ""),
         "desc": doc.get("desc", ""),
         "url": doc.get("url", ""),
-        "created": doc.get("created"),
-        "modified": doc.get("modified"),
+        "created": _when(doc.get("created")),
+        "modified": _when(doc.get("modified")),
     }
 
 
 def group_dict(doc):
     return {
         "id": str(doc["_id"]),
-        "org_id": str(doc["org_id"]),
+        "org_id": doc["org_id"],
         "parent_id": str(doc["parent_id"]) if doc.get("parent_id") else "",
         "label": doc.get("label", ""),
         "desc": doc.get("desc", ""),
         "url": doc.get("url", ""),
         "thumb_img_path": doc.get("thumb_img_path", ""),
         "thumb_img_name": doc.get("thumb_img_name", ""),
-        "created": doc.get("created"),
-        "modified": doc.get("modified"),
+        "created": _when(doc.get("created")),
+        "modified": _when(doc.get("modified")),
     }
 
 
@@ -105,6 +120,10 @@ class MongoStore(Store):
         if not backends.mongo_configured():
             raise backends.ServiceNotConfigured("mongo store not configured")
 
+    def normalize_id(self, value):
+        parsed = parse_id(value)
+        return None if parsed is None else str(parsed)
+
     @_mongo_errors
     def list_orgs(self):
         return [org_dict(d) for d in _db().orgs.find({}).sort("_id", 1)]
@@ -147,7 +166,7 @@ class MongoStore(Store):
         db = _db()
         if db.orgs.delete_one({"_id": oid}).deleted_count == 0:
             return False
-        db.groups.delete_many({"org_id": oid})
+        db.groups.delete_many({"org_id": str(oid)})
         return True
 
     @_mongo_errors
@@ -163,14 +182,14 @@ class MongoStore(Store):
         oid = parse_id(org_id)
         if oid is None:
             return []
-        return [group_dict(d) for d in _db().groups.find({"org_id": oid}).sort("_id", 1)]
+        return [group_dict(d) for d in _db().groups.find({"org_id": str(oid)}).sort("_id", 1)]
 
     @_mongo_errors
     def get_group(self, org_id, group_id):
         oid, gid = parse_id(org_id), parse_id(group_id)
         if oid is None or gid is None:
             return None
-        doc = _db().groups.find_one({"_id": gid, "org_id": oid})
+        doc = _db().groups.find_one({"_id": gid, "org_id": str(oid)})
         return group_dict(doc) if doc else None
 
     @_mongo_errors
@@ -184,7 +203,8 @@ class MongoStore(Store):
     def _values(self, data):
         values = {k: data[k] for k in GROUP_WRITABLE if k in data and k != "parent_id"}
         if "parent_id" in data:
-            values["parent_id"] = parse_id(data["parent_id"]) if data["parent_id"] else None
+            parent = parse_id(data["parent_id"]) if data["parent_id"] else None
+            values["parent_id"] = str(parent) if parent else None
         return values
 
     def _bump(self, db, oid):
@@ -195,7 +215,7 @@ class MongoStore(Store):
         oid = parse_id(org_id)
         stamp = now()
         doc = {
-            "org_id": oid, "parent_id": None, "label": "", "desc": "", "url": "",
+            "org_id": str(oid), "parent_id": None, "label": "", "desc": "", "url": "",
             "thumb_img_path": "", "thumb_img_name": "",
         }
         doc.update(self._values(data))
@@ -216,7 +236,7 @@ class MongoStore(Store):
         changes["modified"] = now()
         db = _db()
         doc = db.groups.find_one_and_update(
-            {"_id": gid, "org_id": oid}, {"$set": changes}, return_document=ReturnDocument.AFTER
+            {"_id": gid, "org_id": str(oid)}, {"$set": changes}, return_document=ReturnDocument.AFTER
         )
         if doc is None:
             return None
@@ -229,13 +249,15 @@ class MongoStore(Store):
         if oid is None or gid is None:
             return None
         db = _db()
-        if db.groups.find_one({"_id": gid, "org_id": oid}, {"_id": 1}) is None:
+        if db.groups.find_one({"_id": gid, "org_id": str(oid)}, {"_id": 1}) is None:
             return None
         # Collect the subtree breadth first, then delete it in one statement.
         subtree, frontier = [gid], [gid]
         seen = {gid}
         for _ in range(MAX_DEPTH):
-            children = [d["_id"] for d in db.groups.find({"parent_id": {"$in": frontier}}, {"_id": 1})]
+            children = [
+                d["_id"] for d in db.groups.find({"parent_id": {"$in": [str(i) for i in frontier]}}, {"_id": 1})
+            ]
             children = [c for c in children if c not in seen]
             if not children:
                 break

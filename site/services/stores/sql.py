@@ -54,6 +54,10 @@ def _bump(org_pk):
 class SqlStore(Store):
     key = "mysql"
 
+    def normalize_id(self, value):
+        parsed = parse_id(value)
+        return None if parsed is None else str(parsed)
+
     def list_orgs(self):
         return [org_dict(org) for org in Org.objects.order_by("id")]
 

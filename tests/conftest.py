@@ -1,0 +1,30 @@
+"""Fixtures shared by the deployment tests (tests/deploy, tests/services).
+
+`deployed_site` deploys the whole stack to this machine with the README's own
+deploy command (scripts/deploy, i.e. the Ansible playbook against localhost)
+once per test session, then hands out the URL and the generated admin
+credentials. Set POLLS_TEST_SKIP_DEPLOY=1 to test a stack that is already
+deployed (quicker while developing; CI always deploys).
+"""
+import os
+
+import pytest
+
+from deploylib import ADMIN_PASSWORD_FILE, DeployedSite, assert_playbook_ok, run_playbook, wait_for_http
+
+
+@pytest.fixture(scope="session")
+def deployed_site():
+    first_run = None
+    if os.environ.get("POLLS_TEST_SKIP_DEPLOY") != "1":
+        first_run = run_playbook(name="deploy-daemon")
+        assert_playbook_ok(first_run)
+    base_url = "http://127.0.0.1"
+    wait_for_http(base_url + "/")
+    password = ADMIN_PASSWORD_FILE.read_text().strip()
+    return DeployedSite(base_url, "admin", password, first_run)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the mode-switching tests last: they restart Apache in the other mode."""
+    items.sort(key=lambda item: item.get_closest_marker("mode_switch") is not None)

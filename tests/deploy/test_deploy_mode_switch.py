@@ -1,0 +1,60 @@
+"""One variable switches a running deployment between daemon and embedded mode.
+
+Marked mode_switch: tests/conftest.py runs these last, and the last one puts
+the deployment back in daemon mode.
+"""
+import re
+import subprocess
+
+import pytest
+import requests
+
+from deploylib import admin_session, assert_playbook_ok, daemon_processes, run_playbook, wait_for_http
+
+pytestmark = [pytest.mark.deploy, pytest.mark.mode_switch]
+
+
+def runtime(site):
+    return requests.get(site.url("/runtime/json"), timeout=10).json()
+
+
+def site_still_works(site):
+    for path in ("/", "/polls/", "/books/", "/runtime/", "/admin/login/"):
+        response = requests.get(site.url(path), timeout=10)
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+    page = requests.get(site.url("/admin/login/"), timeout=10)
+    css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page.text).group(1)
+    assert "immutable" in requests.get(site.url(css), timeout=10).headers["Cache-Control"]
+    assert "Site administration" in admin_session(site).get(site.url("/admin/"), timeout=10).text
+
+
+def test_switch_to_embedded_mode(deployed_site):
+    run = run_playbook("-e", "polls_app_wsgi_mode=embedded", name="deploy-embedded")
+    assert_playbook_ok(run)
+    wait_for_http(deployed_site.url("/"))
+
+    info = runtime(deployed_site)
+    assert info["mode"] == "embedded"
+    assert info["process_group"] == ""
+    assert info["user"] == "www-data"
+    assert info["python_prefix"] == "/srv/polls/venv"
+    assert daemon_processes() == []
+    assert subprocess.run(["apache2ctl", "-t"], capture_output=True).returncode == 0
+    site_still_works(deployed_site)
+
+
+def test_embedded_mode_is_idempotent(deployed_site):
+    run = run_playbook("-e", "polls_app_wsgi_mode=embedded", name="deploy-embedded-again")
+    assert_playbook_ok(run)
+    assert run.recap()["changed"] == 0, run.changed_tasks()
+
+
+def test_switch_back_to_daemon_mode(deployed_site):
+    run = run_playbook(name="deploy-daemon-again")
+    assert_playbook_ok(run)
+    wait_for_http(deployed_site.url("/"))
+
+    info = runtime(deployed_site)
+    assert info["mode"] == "daemon" and info["user"] == "polls"
+    assert {user for user, _ in daemon_processes()} == {"polls"}
+    site_still_works(deployed_site)

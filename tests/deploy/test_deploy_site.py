@@ -1,0 +1,273 @@
+"""The site as deployed by the playbook on this machine, checked over HTTP.
+
+Everything goes through Apache on 127.0.0.1:80 in daemon mode (the default);
+tests/deploy/test_deploy_mode_switch.py does the same checks in embedded mode.
+"""
+import os
+import re
+import stat
+import subprocess
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from deploylib import admin_session, csrf_from, daemon_processes, polls_manage
+
+pytestmark = pytest.mark.deploy
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def add_question(session, site, text, choices, published=None):
+    """Add a question with choices through the admin's add form (inline choices)."""
+    published = published or datetime.now(SEOUL) - timedelta(minutes=5)
+    add_url = site.url("/admin/polls/question/add/")
+    form = session.get(add_url, timeout=10)
+    assert form.status_code == 200
+    data = {
+        "csrfmiddlewaretoken": csrf_from(form.text),
+        "question_text": text,
+        "pub_date_0": published.strftime("%Y-%m-%d"),
+        "pub_date_1": published.strftime("%H:%M:%S"),
+        "choice_set-TOTAL_FORMS": str(len(choices)),
+        "choice_set-INITIAL_FORMS": "0",
+        "choice_set-MIN_NUM_FORMS": "0",
+        "choice_set-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for index, choice in enumerate(choices):
+        data[f"choice_set-{index}-choice_text"] = choice
+        data[f"choice_set-{index}-votes"] = "0"
+    response = session.post(add_url, data=data, headers={"Referer": add_url}, timeout=10)
+    assert response.status_code == 200
+    assert response.url.endswith("/admin/polls/question/"), "the admin did not accept the question"
+    changelist = session.get(site.url("/admin/polls/question/"), params={"q": text}, timeout=10)
+    ids = re.findall(r'href="/admin/polls/question/(\d+)/change/', changelist.text)
+    assert len(ids) == 1, f"expected one question called {text!r}"
+    return int(ids[0])
+
+
+def choice_ids(detail_html):
+    return [int(value) for value in re.findall(r'name="choice"[^>]*value="(\d+)"', detail_html)]
+
+
+@pytest.fixture(scope="module")
+def admin(deployed_site):
+    return admin_session(deployed_site)
+
+
+@pytest.fixture(scope="module")
+def question(deployed_site, admin):
+    text = f"Deployed question {uuid.uuid4().hex[:8]}?"
+    qid = add_question(admin, deployed_site, text, ["Apache", "nginx", "Both"])
+    return {"id": qid, "text": text}
+
+
+def test_home_page_lists_the_apps(deployed_site):
+    response = requests.get(deployed_site.url("/"), timeout=10)
+    assert response.status_code == 200
+    for link in ('href="/polls/"', 'href="/books/"', 'href="/runtime/"'):
+        assert link in response.text
+
+
+def test_server_header_names_no_version(deployed_site):
+    response = requests.get(deployed_site.url("/"), timeout=10)
+    assert response.headers["Server"] == "Apache"
+
+
+def test_admin_login_page_and_login_with_generated_password(deployed_site):
+    page = requests.get(deployed_site.url("/admin/login/"), timeout=10)
+    assert page.status_code == 200
+    assert "Polls-and-services administration" in page.text
+    session = admin_session(deployed_site)
+    index = session.get(deployed_site.url("/admin/"), timeout=10)
+    assert "Site administration" in index.text and 'href="/admin/polls/question/"' in index.text
+
+
+def test_wrong_admin_password_is_refused(deployed_site):
+    session = requests.Session()
+    page = session.get(deployed_site.url("/admin/login/"), timeout=10)
+    response = session.post(
+        deployed_site.url("/admin/login/"),
+        data={"csrfmiddlewaretoken": csrf_from(page.text), "username": "admin", "password": "wrong"},
+        headers={"Referer": deployed_site.url("/admin/login/")},
+        timeout=10,
+    )
+    assert response.status_code == 200 and "/admin/login/" in response.url
+    assert "Please enter the correct username and password" in response.text
+
+
+def test_polls_index_detail_vote_results(deployed_site, question):
+    index = requests.get(deployed_site.url("/polls/"), timeout=10)
+    assert index.status_code == 200
+    assert question["text"] in index.text
+
+    session = requests.Session()
+    detail = session.get(deployed_site.url(f"/polls/{question['id']}/"), timeout=10)
+    assert detail.status_code == 200
+    choices = choice_ids(detail.text)
+    assert len(choices) == 3
+
+    vote_url = deployed_site.url(f"/polls/{question['id']}/vote/")
+    voted = session.post(
+        vote_url, data={"csrfmiddlewaretoken": csrf_from(detail.text), "choice": choices[0]}, timeout=10
+    )
+    assert voted.status_code == 200
+    assert voted.url.endswith(f"/polls/{question['id']}/results/")
+    assert re.search(r"Apache\s*--\s*1 vote\b", voted.text), voted.text
+
+
+def test_vote_without_choice_reshows_the_form(deployed_site, question):
+    session = requests.Session()
+    detail = session.get(deployed_site.url(f"/polls/{question['id']}/"), timeout=10)
+    response = session.post(
+        deployed_site.url(f"/polls/{question['id']}/vote/"),
+        data={"csrfmiddlewaretoken": csrf_from(detail.text)},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert "You didn&#x27;t select a choice." in response.text or "You didn't select a choice." in response.text
+
+
+def test_vote_without_csrf_token_is_refused(deployed_site, question):
+    response = requests.post(deployed_site.url(f"/polls/{question['id']}/vote/"), data={"choice": 1}, timeout=10)
+    assert response.status_code == 403
+
+
+def test_concurrent_votes_are_all_counted(deployed_site, admin):
+    """N votes at once through Apache's daemon processes -> exactly N more votes."""
+    qid = add_question(admin, deployed_site, f"Race {uuid.uuid4().hex[:8]}?", ["only"])
+    detail = requests.Session()
+    page = detail.get(deployed_site.url(f"/polls/{qid}/"), timeout=10)
+    (choice,) = choice_ids(page.text)
+    token, cookies = csrf_from(page.text), detail.cookies.get_dict()
+    votes = 40
+
+    def vote(_):
+        return requests.post(
+            deployed_site.url(f"/polls/{qid}/vote/"),
+            data={"csrfmiddlewaretoken": token, "choice": choice},
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=30,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        codes = list(pool.map(vote, range(votes)))
+    assert codes == [302] * votes
+    results = requests.get(deployed_site.url(f"/polls/{qid}/results/"), timeout=10)
+    assert re.search(rf"only\s*--\s*{votes} votes", results.text), results.text
+
+
+def test_unpublished_question_is_404_without_traceback(deployed_site, admin):
+    qid = add_question(
+        admin, deployed_site, f"Future {uuid.uuid4().hex[:8]}?", ["later"],
+        published=datetime.now(SEOUL) + timedelta(days=30),
+    )
+    response = requests.get(deployed_site.url(f"/polls/{qid}/"), timeout=10)
+    assert response.status_code == 404
+    assert "Traceback" not in response.text
+    assert f"/polls/{qid}/" not in requests.get(deployed_site.url("/polls/"), timeout=10).text
+
+
+def test_books_pages(deployed_site):
+    for path in ("/books/", "/books/book/", "/books/author/", "/books/publisher/"):
+        response = requests.get(deployed_site.url(path), timeout=10)
+        assert response.status_code == 200, path
+
+
+def test_static_file_served_by_apache_with_long_caching(deployed_site):
+    page = requests.get(deployed_site.url("/admin/login/"), timeout=10)
+    css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page.text)
+    assert css, "the admin does not link a hashed stylesheet: collectstatic/manifest storage missing"
+    response = requests.get(deployed_site.url(css.group(1)), headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+    assert response.headers.get("Content-Encoding") == "gzip"
+    # Apache's file handler, not Django: validators from the file, and none of
+    # the headers Django's middleware puts on every response it makes.
+    assert "Last-Modified" in response.headers and "ETag" in response.headers
+    assert "X-Frame-Options" not in response.headers
+    # The same file is on disk where Apache's Alias points.
+    on_disk = Path("/srv/polls/static") / css.group(1).removeprefix("/static/")
+    assert on_disk.is_file()
+
+
+def test_unhashed_static_name_is_not_cached_for_a_year(deployed_site):
+    response = requests.get(deployed_site.url("/static/admin/css/base.css"), timeout=10)
+    assert response.status_code == 200
+    assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_static_directory_listing_is_forbidden(deployed_site):
+    assert requests.get(deployed_site.url("/static/admin/"), timeout=10).status_code == 403
+
+
+def test_runtime_page_reports_daemon_mode(deployed_site):
+    info = requests.get(deployed_site.url("/runtime/json"), timeout=10).json()
+    assert info["mode"] == "daemon"
+    assert info["process_group"] == "polls"
+    assert info["application_group"] == ""
+    assert info["user"] == "polls"
+    assert info["python_prefix"] == "/srv/polls/venv"
+    assert info["maximum_processes"] == 2 and info["threads_per_process"] == 15
+    page = requests.get(deployed_site.url("/runtime/"), timeout=10)
+    assert page.status_code == 200 and "daemon" in page.text
+
+
+def test_daemon_processes_run_as_the_dedicated_user(deployed_site):
+    requests.get(deployed_site.url("/"), timeout=10)
+    processes = daemon_processes()
+    assert len(processes) == 2, processes
+    assert {user for user, _ in processes} == {"polls"}
+
+
+def test_apache_configuration_is_valid(deployed_site):
+    result = subprocess.run(["apache2ctl", "-t"], capture_output=True, text=True)
+    assert result.returncode == 0 and "Syntax OK" in result.stderr
+    modules = subprocess.run(["apache2ctl", "-M"], capture_output=True, text=True).stdout
+    assert "wsgi_module" in modules
+
+
+def test_secrets_files_are_private(deployed_site):
+    env = os.stat("/etc/polls/env")
+    assert stat.S_IMODE(env.st_mode) == 0o640
+    assert (env.st_uid, env.st_gid) == (0, __import__("grp").getgrnam("polls").gr_gid)
+    password = os.stat("/etc/polls/admin-password")
+    assert stat.S_IMODE(password.st_mode) == 0o600 and password.st_uid == 0
+    # The runtime user reads the settings; Apache's user does not.
+    assert subprocess.run(["runuser", "-u", "www-data", "--", "cat", "/etc/polls/env"],
+                          capture_output=True).returncode != 0
+
+
+def test_check_deploy_leaves_only_tls_warnings(deployed_site):
+    """`manage.py check --deploy`: everything but what HTTPS will fix is clean.
+
+    The four left are about TLS, which comes later: W004 SECURE_HSTS_SECONDS,
+    W008 SECURE_SSL_REDIRECT, W012 SESSION_COOKIE_SECURE, W016 CSRF_COOKIE_SECURE.
+    """
+    result = polls_manage("check", "--deploy")
+    output = result.stdout + result.stderr
+    found = set(re.findall(r"\((security\.W\d+)\)", output))
+    assert found == {"security.W004", "security.W008", "security.W012", "security.W016"}, output
+    assert "ERROR" not in output
+
+
+def test_django_log_is_written(deployed_site, question):
+    log = Path("/var/log/polls/mysite.log")
+    before = log.stat().st_size
+    session = requests.Session()
+    detail = session.get(deployed_site.url(f"/polls/{question['id']}/"), timeout=10)
+    session.post(
+        deployed_site.url(f"/polls/{question['id']}/vote/"),
+        data={"csrfmiddlewaretoken": csrf_from(detail.text), "choice": choice_ids(detail.text)[1]},
+        timeout=10,
+    )
+    tail = log.read_text()[before:]
+    # The book's verbose format: [date] LEVEL [logger:line] message
+    assert re.search(r"^\[\d{2}/\w{3}/\d{4} \d{2}:\d{2}:\d{2}\] \w+ \[polls[\w.]*:\d+\] ", tail, re.M), tail

@@ -1,0 +1,134 @@
+"""Helpers for the deployment tests: run the playbook, talk to the site.
+
+Imported by tests/conftest.py and by the tests in tests/deploy and tests/services.
+"""
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = REPO_ROOT / "scripts" / "deploy"
+ADMIN_PASSWORD_FILE = Path("/etc/polls/admin-password")
+LOG_DIR = Path(os.environ.get("POLLS_TEST_LOG_DIR", "/tmp/polls-test-logs"))
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    output: str
+    log: Path
+
+    def recap(self):
+        """The PLAY RECAP counters of the first host, e.g. {'ok': 57, 'changed': 0, ...}."""
+        for line in reversed(self.output.splitlines()):
+            if " : ok=" in line:
+                counters = line.split(":", 1)[1].split()
+                return {k: int(v) for k, v in (c.split("=") for c in counters)}
+        raise AssertionError(f"no PLAY RECAP in the playbook output, see {self.log}")
+
+    def changed_tasks(self):
+        """Names of the tasks that reported 'changed', to explain a failure."""
+        names, current = [], None
+        for line in self.output.splitlines():
+            if line.startswith(("TASK [", "RUNNING HANDLER [")):
+                current = line.split("[", 1)[1].rsplit("]", 1)[0]
+            elif line.startswith("changed:") and current:
+                names.append(current)
+        return names
+
+
+def run_playbook(*extra_args, name="deploy"):
+    """Run scripts/deploy with extra ansible-playbook arguments; keep a log."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"{name}-{int(time.time())}.log"
+    proc = subprocess.run(
+        [str(DEPLOY), *extra_args],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+    )
+    log.write_text(proc.stdout)
+    return PlaybookRun(proc.returncode, proc.stdout, log)
+
+
+def assert_playbook_ok(run):
+    tail = "\n".join(run.output.splitlines()[-40:])
+    assert run.returncode == 0, f"playbook failed (full log: {run.log}):\n{tail}"
+
+
+def wait_for_http(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            response = requests.get(url, timeout=5)
+            if response.status_code < 500:
+                return response
+            last = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            last = exc
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout}s: {last}")
+
+
+@dataclass
+class DeployedSite:
+    base_url: str
+    admin_user: str
+    admin_password: str
+    first_run: PlaybookRun | None
+
+    def url(self, path):
+        return self.base_url + path
+
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_from(html):
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token field"
+    return match.group(1)
+
+
+def admin_session(site):
+    """A requests.Session logged in to the Django admin with the generated password."""
+    session = requests.Session()
+    login_url = site.url("/admin/login/")
+    page = session.get(login_url, timeout=10)
+    assert page.status_code == 200
+    response = session.post(
+        login_url,
+        data={
+            "csrfmiddlewaretoken": csrf_from(page.text),
+            "username": site.admin_user,
+            "password": site.admin_password,
+            "next": "/admin/",
+        },
+        headers={"Referer": login_url},
+        timeout=10,
+    )
+    assert response.status_code == 200 and response.url.endswith("/admin/"), "admin login failed"
+    return session
+
+
+def polls_manage(*args):
+    """Run manage.py of the deployed site (as root, with its environment file)."""
+    return subprocess.run(
+        ["/usr/local/bin/polls-manage", *args], capture_output=True, text=True, check=False
+    )
+
+
+def daemon_processes():
+    """(user, command) of every mod_wsgi daemon process, shown as '(wsgi:polls)'."""
+    ps = subprocess.run(["ps", "-eo", "user:32=,args="], capture_output=True, text=True, check=True)
+    rows = [line.split(None, 1) for line in ps.stdout.splitlines() if "(wsgi:" in line]
+    return [(user, command) for user, command in rows]

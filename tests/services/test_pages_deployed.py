@@ -1,0 +1,121 @@
+"""The services pages of the deployed site (Apache + mod_wsgi + the real services).
+
+/healthz answers 200 with every configured service ok, the dashboard shows
+each service's version, the management pages need a login (and work after
+one), unknown orgs get a friendly 404, and the Korean catalogue is deployed.
+"""
+import html
+import re
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.deploy
+
+SERVICE_KEYS = ["database", "redis", "mongo", "rabbitmq", "swift"]
+TIMEOUT = 30
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def health(deployed_site):
+    response = requests.get(deployed_site.base_url + "/healthz", timeout=TIMEOUT)
+    return response
+
+
+def test_healthz_is_200_json_with_every_configured_service_ok(health):
+    assert health.status_code == 200, health.text
+    assert health.headers["Content-Type"].startswith("application/json")
+    data = health.json()
+    assert data["status"] == "ok"
+    assert list(data["services"]) == SERVICE_KEYS
+    assert data["services"]["database"]["ok"] is True
+    configured = {key: s for key, s in data["services"].items() if s["configured"]}
+    assert "database" in configured
+    down = {key: s["detail"] for key, s in configured.items() if not s["ok"]}
+    assert not down, f"configured services that are down: {down}"
+    for key, service in configured.items():
+        assert service["version"], f"{key} has no version"
+        assert isinstance(service["latency_ms"], (int, float))
+    assert data["overall"] == "ok"
+
+
+def test_healthz_is_not_cached(health):
+    assert "no-cache" in health.headers.get("Cache-Control", "") or "max-age=0" in health.headers.get("Cache-Control", "")
+
+
+def test_dashboard_shows_each_service_and_its_version(deployed_site, health):
+    response = requests.get(deployed_site.base_url + "/services/", timeout=TIMEOUT)
+    assert response.status_code == 200
+    page = response.text
+    for key, service in health.json()["services"].items():
+        assert f'data-key="{key}"' in page
+        assert html.escape(service["name"]) in page
+        if service["configured"]:
+            assert f'class="svc-card svc-up" data-key="{key}"' in page, f"{key} is not shown up"
+            assert f'<dd data-field="version">{html.escape(service["version"])}</dd>' in page
+        else:
+            assert f'class="svc-card svc-off" data-key="{key}"' in page
+    # The mod_wsgi runtime card: the deployment runs in daemon or embedded mode.
+    assert re.search(r'data-key="mode"><dt>[^<]+</dt><dd>(daemon|embedded)</dd>', page), "no mod_wsgi mode on the dashboard"
+    # The page's own static files are served (collected with hashed names).
+    for asset in re.findall(r'(?:href|src)="(/static/services/[^"]+)"', page):
+        assert requests.get(deployed_site.base_url + asset, timeout=TIMEOUT).status_code == 200, asset
+
+
+def test_status_json(deployed_site):
+    response = requests.get(deployed_site.base_url + "/services/status.json", timeout=TIMEOUT)
+    assert response.status_code == 200
+    data = response.json()
+    assert [s["key"] for s in data["services"]] == SERVICE_KEYS
+    assert data["runtime"]["mode"] in {"daemon", "embedded"}
+    assert data["runtime"]["pid"] > 0
+
+
+def test_manage_pages_require_login(deployed_site):
+    response = requests.get(deployed_site.base_url + "/services/manage/", allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/services/login/?next=")
+    login = requests.get(deployed_site.base_url + response.headers["Location"], timeout=TIMEOUT)
+    assert login.status_code == 200
+    assert 'name="password"' in login.text
+
+
+def test_staff_login_opens_the_manage_pages(deployed_site):
+    with requests.Session() as session:
+        page = session.get(deployed_site.base_url + "/services/login/", timeout=TIMEOUT)
+        token = CSRF_INPUT.search(page.text).group(1)
+        response = session.post(
+            deployed_site.base_url + "/services/login/",
+            data={"username": deployed_site.admin_user, "password": deployed_site.admin_password,
+                  "csrfmiddlewaretoken": token, "next": "/services/manage/?store=mysql"},
+            headers={"Referer": deployed_site.base_url + "/services/login/"},
+            allow_redirects=False, timeout=TIMEOUT,
+        )
+        assert response.status_code == 302, response.text[:500]
+        assert response.headers["Location"] == "/services/manage/?store=mysql"
+        manage = session.get(deployed_site.base_url + "/services/manage/?store=mysql", timeout=TIMEOUT)
+        assert manage.status_code == 200
+        assert 'id="svc-logout"' in manage.text
+        assert "csrftoken" in session.cookies
+        for store in ("mysql", "mongo"):
+            assert session.get(deployed_site.base_url + f"/services/manage/?store={store}",
+                               timeout=TIMEOUT).status_code == 200, store
+
+
+def test_unknown_org_is_a_friendly_404(deployed_site):
+    response = requests.get(deployed_site.base_url + "/services/main/987654321", timeout=TIMEOUT)
+    assert response.status_code == 404
+    assert "There is no organisation" in response.text
+    assert "svc-problem" in response.text
+
+
+def test_korean_interface_is_deployed(deployed_site):
+    """The compiled catalogue (site/locale/ko/LC_MESSAGES/django.mo) is in the deployment."""
+    headers = {"Accept-Language": "ko"}
+    response = requests.get(deployed_site.base_url + "/services/", headers=headers, timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert '<html lang="ko">' in response.text
+    assert "서비스 상태" in response.text
+    home = requests.get(deployed_site.base_url + "/", headers=headers, timeout=TIMEOUT)
+    assert "투표와 서비스" in home.text
