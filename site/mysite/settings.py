@@ -275,3 +275,6 @@ LOGGING["loggers"]["services.redis"] = {
     "filters": ["services_short_exceptions"],
     "propagate": False,
 }
+
+# The services pages log staff in here (services/page_urls.py); /admin/ keeps its own login.
+LOGIN_URL = "services:login"
