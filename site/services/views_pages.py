@@ -328,18 +328,40 @@ def _unavailable(request, store, detail):
                   {"store": store, "stores": STORES, "detail": detail}, status=503)
 
 
-@never_cache
-def org_chart_page(request, org_id):
-    store_name = _store_name(request)
+class PageResponse(Exception):
+    """Raised with the page (a 404 or a 503) to answer instead of the view's own."""
+
+    def __init__(self, response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _org_and_groups(request, store_name, org_id, *, with_groups=True):
+    """The org and its groups from the chosen store; an unknown org or a store
+    that cannot answer raises PageResponse with the friendly 404 or 503 page."""
     try:
         store = _store(store_name)
         org = _call_store(store.get_org, str(org_id))
         if org is None:
-            return _not_found(request, _("There is no organisation with the id “%(id)s” in the %(store)s store.")
-                              % {"id": org_id, "store": store_name}, store_name)
-        groups = _call_store(store.list_groups, str(org_id)) or []
+            raise PageResponse(_not_found(
+                request,
+                _("There is no organisation with the id “%(id)s” in the %(store)s store.")
+                % {"id": org_id, "store": store_name},
+                store_name,
+            ))
+        groups = (_call_store(store.list_groups, str(org_id)) or []) if with_groups else []
     except StoreError as exc:
-        return _unavailable(request, store_name, str(exc))
+        raise PageResponse(_unavailable(request, store_name, str(exc))) from exc
+    return org, groups
+
+
+@never_cache
+def org_chart_page(request, org_id):
+    store_name = _store_name(request)
+    try:
+        org, groups = _org_and_groups(request, store_name, org_id)
+    except PageResponse as page:
+        return page.response
     groups = _with_thumbs(groups)
     return render(request, "services/org_chart.html", {
         "svc_tab": "chart",
@@ -408,12 +430,9 @@ def manage_org_form(request, org_id=None):
     org = None
     if org_id is not None:
         try:
-            org = _call_store(_store(store_name).get_org, str(org_id))
-        except StoreError as exc:
-            return _unavailable(request, store_name, str(exc))
-        if org is None:
-            return _not_found(request, _("There is no organisation with the id “%(id)s” in the %(store)s store.")
-                              % {"id": org_id, "store": store_name}, store_name)
+            org, _groups = _org_and_groups(request, store_name, org_id, with_groups=False)
+        except PageResponse as page:
+            return page.response
     return render(request, "services/manage/org_form.html", _manage_context(request, store_name, org=org))
 
 
@@ -423,14 +442,9 @@ def manage_org_form(request, org_id=None):
 def manage_groups(request, org_id):
     store_name = _store_name(request, remember=True)
     try:
-        store = _store(store_name)
-        org = _call_store(store.get_org, str(org_id))
-        if org is None:
-            return _not_found(request, _("There is no organisation with the id “%(id)s” in the %(store)s store.")
-                              % {"id": org_id, "store": store_name}, store_name)
-        groups = _call_store(store.list_groups, str(org_id)) or []
-    except StoreError as exc:
-        return _unavailable(request, store_name, str(exc))
+        org, groups = _org_and_groups(request, store_name, org_id)
+    except PageResponse as page:
+        return page.response
     groups = _with_thumbs(groups)
     page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "services/manage/groups.html",
@@ -443,14 +457,9 @@ def manage_groups(request, org_id):
 def manage_group_form(request, org_id, group_id=None):
     store_name = _store_name(request, remember=True)
     try:
-        store = _store(store_name)
-        org = _call_store(store.get_org, str(org_id))
-        if org is None:
-            return _not_found(request, _("There is no organisation with the id “%(id)s” in the %(store)s store.")
-                              % {"id": org_id, "store": store_name}, store_name)
-        groups = _call_store(store.list_groups, str(org_id)) or []
-    except StoreError as exc:
-        return _unavailable(request, store_name, str(exc))
+        org, groups = _org_and_groups(request, store_name, org_id)
+    except PageResponse as page:
+        return page.response
     group = None
     if group_id is not None:
         group = next((g for g in groups if str(g.get("id")) == str(group_id)), None)

@@ -198,6 +198,12 @@ def test_static_file_served_by_apache_with_long_caching(deployed_site):
     assert on_disk.is_file()
 
 
+def test_html_and_json_are_compressed(deployed_site):
+    for path in ("/", "/runtime/json"):
+        response = requests.get(deployed_site.url(path), headers={"Accept-Encoding": "gzip"}, timeout=10)
+        assert response.headers.get("Content-Encoding") == "gzip", path
+
+
 def test_unhashed_static_name_is_not_cached_for_a_year(deployed_site):
     response = requests.get(deployed_site.url("/static/admin/css/base.css"), timeout=10)
     assert response.status_code == 200
