@@ -20,6 +20,17 @@ from deploylib import admin_session, csrf_from, daemon_processes, polls_manage
 
 pytestmark = pytest.mark.deploy
 SEOUL = ZoneInfo("Asia/Seoul")
+CREATED_QUESTIONS = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def remove_test_questions():
+    """Leave the deployed polls as a person would want to find them."""
+    yield
+    if CREATED_QUESTIONS:
+        ids = ",".join(str(qid) for qid in CREATED_QUESTIONS)
+        result = polls_manage("shell", "-c", f"from polls.models import Question; Question.objects.filter(pk__in=[{ids}]).delete()")
+        assert result.returncode == 0, result.stderr
 
 
 def add_question(session, site, text, choices, published=None):
@@ -48,6 +59,7 @@ def add_question(session, site, text, choices, published=None):
     changelist = session.get(site.url("/admin/polls/question/"), params={"q": text}, timeout=10)
     ids = re.findall(r'href="/admin/polls/question/(\d+)/change/', changelist.text)
     assert len(ids) == 1, f"expected one question called {text!r}"
+    CREATED_QUESTIONS.append(int(ids[0]))
     return int(ids[0])
 
 
