@@ -86,6 +86,13 @@ def test_home_page_lists_the_apps(deployed_site):
         assert link in response.text
 
 
+def test_apache_listens_on_loopback_only(deployed_site):
+    ss = subprocess.run(["ss", "-Hltn", "sport = :80"], capture_output=True, text=True, check=True).stdout
+    addresses = {line.split()[3].rsplit(":", 1)[0] for line in ss.splitlines()}
+    assert "127.0.0.1" in addresses
+    assert addresses <= {"127.0.0.1", "[::1]"}, addresses
+
+
 def test_server_header_names_no_version(deployed_site):
     response = requests.get(deployed_site.url("/"), timeout=10)
     assert response.headers["Server"] == "Apache"
