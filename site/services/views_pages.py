@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from runtime.info import runtime_info
 from services import health
 
 logger = logging.getLogger("services")
@@ -49,21 +50,8 @@ _others_lock = threading.Lock()
 _others_cache = {"at": 0.0, "results": None}
 
 
-def _safe(fn, key):
-    """fn() -> dict, or a 'down' dict if it raises anyway (health checks should not)."""
-    try:
-        return fn()
-    except Exception as exc:  # noqa: BLE001 - a health endpoint never raises
-        logger.exception("health check %s raised", key)
-        return {
-            "name": key, "key": key, "configured": True, "ok": False,
-            "latency_ms": None, "version": None,
-            "detail": f"{exc.__class__.__name__}: {exc}"[:300],
-        }
-
-
 def _other_services():
-    """check_all() minus the database, cached for a few seconds per process."""
+    """health.check_services(), cached for a few seconds per process."""
     now = time.monotonic()
     cached = _others_cache["results"]
     if cached is not None and now - _others_cache["at"] < _OTHERS_TTL:
@@ -72,10 +60,7 @@ def _other_services():
         cached = _others_cache["results"]
         if cached is not None and time.monotonic() - _others_cache["at"] < _OTHERS_TTL:
             return cached
-        results = _safe(health.check_all, "all")
-        if isinstance(results, dict):  # check_all raised: _safe gave one dict
-            results = [results]
-        others = [r for r in results if r.get("key") != "database"]
+        others = health.check_services()
         _others_cache.update(at=time.monotonic(), results=others)
         return others
 
@@ -86,32 +71,10 @@ def clear_health_cache():
         _others_cache.update(at=0.0, results=None)
 
 
-def _runtime(request):
-    """helper-1's runtime_info (mod_wsgi mode, process group, pid...), never raising."""
-    try:
-        from runtime.info import runtime_info
-
-        return runtime_info(request.environ)
-    except Exception:  # noqa: BLE001
-        logger.exception("runtime_info failed")
-        environ = request.environ
-        import os
-        import threading as _threading
-
-        group = environ.get("mod_wsgi.process_group")
-        return {
-            "mode": "not mod_wsgi" if group is None else ("daemon" if group else "embedded"),
-            "process_group": group,
-            "application_group": environ.get("mod_wsgi.application_group"),
-            "pid": os.getpid(),
-            "threads": _threading.active_count(),
-        }
-
-
 def _status_payload(request, *, fresh):
     if fresh:
         clear_health_cache()
-    database = _safe(health.check_database, "database")
+    database = health.check_database()
     services = [database] + _other_services()
     configured = [s for s in services if s.get("configured")]
     down = [s for s in configured if not s.get("ok")]
@@ -120,7 +83,7 @@ def _status_payload(request, *, fresh):
         "status": "ok" if database.get("ok") and not down else ("degraded" if database.get("ok") else "down"),
         "checked_at": timezone.localtime().isoformat(timespec="seconds"),
         "services": services,
-        "runtime": _runtime(request) if request is not None else None,
+        "runtime": runtime_info(request.environ) if request is not None else None,
     }
 
 
