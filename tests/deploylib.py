@@ -63,19 +63,28 @@ def assert_playbook_ok(run):
     assert run.returncode == 0, f"playbook failed (full log: {run.log}):\n{tail}"
 
 
-def wait_for_http(url, timeout=60):
+def wait_until(predicate, timeout=60, interval=0.5, what="condition"):
+    """Poll predicate() until it returns something true (exceptions count as not yet)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         try:
-            response = requests.get(url, timeout=5)
-            if response.status_code < 500:
-                return response
-            last = f"HTTP {response.status_code}"
-        except requests.RequestException as exc:
+            last = predicate()
+            if last:
+                return last
+        except Exception as exc:  # keep polling while the thing comes back
             last = exc
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {timeout}s: {last}")
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def wait_for_http(url, timeout=60):
+    """The first answer from url that is not a server error."""
+    def answered():
+        response = requests.get(url, timeout=5)
+        return response if response.status_code < 500 else None
+
+    return wait_until(answered, timeout=timeout, what=f"{url} to answer")
 
 
 @dataclass
@@ -128,7 +137,15 @@ def polls_manage(*args):
 
 
 def daemon_processes():
-    """(user, command) of every mod_wsgi daemon process, shown as '(wsgi:polls)'."""
-    ps = subprocess.run(["ps", "-eo", "user:32=,args="], capture_output=True, text=True, check=True)
-    rows = [line.split(None, 1) for line in ps.stdout.splitlines() if "(wsgi:" in line]
-    return [(user, command) for user, command in rows]
+    """(pid, user) of every mod_wsgi daemon process, shown as '(wsgi:polls)'."""
+    ps = subprocess.run(["ps", "-eo", "pid=,user:32=,args="], capture_output=True, text=True, check=True)
+    rows = [line.split(None, 2) for line in ps.stdout.splitlines() if "(wsgi:" in line]
+    return [(pid, user) for pid, user, _command in rows]
+
+
+def apache_pid():
+    """The Apache parent's PID (to show something happened without a restart)."""
+    for path in ("/run/apache2/apache2.pid", "/var/run/apache2/apache2.pid"):
+        if os.path.exists(path):
+            return Path(path).read_text().strip()
+    return None

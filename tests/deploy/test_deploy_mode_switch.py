@@ -56,5 +56,5 @@ def test_switch_back_to_daemon_mode(deployed_site):
 
     info = runtime(deployed_site)
     assert info["mode"] == "daemon" and info["user"] == "polls"
-    assert {user for user, _ in daemon_processes()} == {"polls"}
+    assert {user for _, user in daemon_processes()} == {"polls"}
     site_still_works(deployed_site)

@@ -2,31 +2,24 @@
 the WSGI script, mod_wsgi replaces the daemon processes, and Apache itself
 keeps running (same parent PID)."""
 import json
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
-from deploylib import assert_playbook_ok, run_playbook
+from deploylib import apache_pid, assert_playbook_ok, daemon_processes, run_playbook, wait_until
 
 pytestmark = pytest.mark.deploy
 
 
-def apache_parent_pid():
-    return Path("/run/apache2/apache2.pid").read_text().strip()
-
-
 def daemon_pids():
-    ps = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True)
-    return {line.split()[0] for line in ps.stdout.splitlines() if "(wsgi:polls)" in line}
+    return {pid for pid, _user in daemon_processes()}
 
 
 def test_changed_settings_restart_the_daemons_but_not_apache(deployed_site):
     requests.get(deployed_site.url("/"), timeout=10)
-    apache_before, daemons_before = apache_parent_pid(), daemon_pids()
+    apache_before, daemons_before = apache_pid(), daemon_pids()
     assert len(daemons_before) == 2
     mark = uuid.uuid4().hex
     try:
@@ -38,12 +31,12 @@ def test_changed_settings_restart_the_daemons_but_not_apache(deployed_site):
         assert f"POLLS_RELOAD_MARK={mark}" in Path("/etc/polls/env").read_text()
 
         # mod_wsgi notices the touched script on the next request of each process.
-        deadline = time.monotonic() + 30
-        while daemon_pids() & daemons_before and time.monotonic() < deadline:
+        def replaced():
             requests.get(deployed_site.url("/runtime/json"), timeout=10)
-            time.sleep(0.2)
-        assert not daemon_pids() & daemons_before, "the daemon processes were not replaced"
-        assert apache_parent_pid() == apache_before
+            return not daemon_pids() & daemons_before
+
+        wait_until(replaced, timeout=30, interval=0.2, what="the daemon processes to be replaced")
+        assert apache_pid() == apache_before
         assert requests.get(deployed_site.url("/runtime/json"), timeout=10).json()["mode"] == "daemon"
     finally:
         assert_playbook_ok(run_playbook(name="deploy-reload-undo"))

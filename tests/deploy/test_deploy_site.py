@@ -249,7 +249,7 @@ def test_daemon_processes_run_as_the_dedicated_user(deployed_site):
     requests.get(deployed_site.url("/"), timeout=10)
     processes = daemon_processes()
     assert len(processes) == 2, processes
-    assert {user for user, _ in processes} == {"polls"}
+    assert {user for _, user in processes} == {"polls"}
 
 
 def test_apache_configuration_is_valid(deployed_site):

@@ -1,14 +1,14 @@
 """A JSON client of the deployed site's /services/ API, and helpers for the
 outage tests (named uniquely: this directory is not a package)."""
 import contextlib
-import os
 import socket
 import struct
 import subprocess
-import time
 import zlib
 
 import requests
+
+from deploylib import wait_until
 
 TIMEOUT = 15
 
@@ -122,20 +122,6 @@ def port_open(port, host="127.0.0.1"):
         return False
 
 
-def wait_until(predicate, timeout=60, interval=0.5, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as exc:  # keep polling while the service comes back
-            last = exc
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
 @contextlib.contextmanager
 def stopped(name, port=None):
     """Stop an init-script service for the block; always start it again."""
@@ -148,12 +134,3 @@ def stopped(name, port=None):
         service(name, "start")
         if port:
             wait_until(lambda: port_open(port), timeout=90, what=f"{name} to listen again")
-
-
-def apache_pid():
-    """The Apache parent's PID (to show recovery happened without a restart)."""
-    for path in ("/var/run/apache2/apache2.pid", "/run/apache2/apache2.pid"):
-        if os.path.exists(path):
-            with open(path) as handle:
-                return handle.read().strip()
-    return None

@@ -11,12 +11,12 @@ tests/conftest.py) and /usr/bin/chromium; `playwright install` is never used.
 """
 import datetime
 import re
-import struct
 import uuid
-import zlib
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from services_site import png_bytes
 
 pytestmark = [pytest.mark.deploy, pytest.mark.browser]
 
@@ -26,24 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 TIMEOUT_MS = 20_000
-
-
-def make_png(width=48, height=48):
-    """A small, valid RGB PNG (a diagonal gradient), without any imaging library."""
-    rows = b"".join(
-        b"\x00" + bytes(
-            channel
-            for x in range(width)
-            for channel in ((x * 255) // width, (y * 255) // height, 160)
-        )
-        for y in range(height)
-    )
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +149,7 @@ def test_staff_creates_an_org_and_a_group_with_a_picture(page, deployed_site):
         page.wait_for_url(re.compile(rf"/services/manage/orgs/{org_id}/groups/new/"))
         page.fill("#id_label", "Research")
         page.fill("#id_desc", "Finds things out.")
-        page.set_input_files("#id_file", files=[{"name": "research.png", "mimeType": "image/png", "buffer": make_png()}])
+        page.set_input_files("#id_file", files=[{"name": "research.png", "mimeType": "image/png", "buffer": png_bytes(48, 48)}])
         expect(page.locator("#id_thumb_img_path")).to_have_value(re.compile(r"^(/services/images/|https?://).+"))
         expect(page.locator("#svc-preview img")).to_be_visible()
         expect(page.locator("#id_thumb_error")).to_be_empty()

@@ -6,7 +6,8 @@ import uuid
 import pytest
 import requests
 
-from services_site import ServicesClient, apache_pid, png_bytes, port_open, stopped, wait_until
+from deploylib import apache_pid, wait_until
+from services_site import ServicesClient, png_bytes, port_open, stopped
 
 pytestmark = pytest.mark.deploy
 

@@ -11,11 +11,12 @@ import time
 import pytest
 import requests
 
+from deploylib import csrf_from
+
 pytestmark = pytest.mark.deploy
 
 SERVICE_KEYS = ["database", "redis", "mongo", "rabbitmq", "swift"]
 TIMEOUT = 30
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def all_configured_ok(response):
@@ -100,7 +101,7 @@ def test_manage_pages_require_login(deployed_site):
 def test_staff_login_opens_the_manage_pages(deployed_site, health):
     with requests.Session() as session:
         page = session.get(deployed_site.base_url + "/services/login/", timeout=TIMEOUT)
-        token = CSRF_INPUT.search(page.text).group(1)
+        token = csrf_from(page.text)
         response = session.post(
             deployed_site.base_url + "/services/login/",
             data={"username": deployed_site.admin_user, "password": deployed_site.admin_password,
