@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A main-database outage is a 503 with Retry-After, not a 500 (mysite/errors.py).
+    "mysite.errors.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,6 +132,9 @@ elif DB_ENGINE == "mysql":
     }
 else:
     raise ImproperlyConfigured(f"DJANGO_DB_ENGINE must be sqlite or mysql, not {DB_ENGINE!r}")
+
+# While the main database is unreachable pages answer 503 with this Retry-After (seconds).
+DATABASE_OUTAGE_RETRY_AFTER = env_int("DJANGO_DB_RETRY_AFTER", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -209,6 +214,8 @@ LOGGING = {
         "polls": {"handlers": ["file"], "level": env("DJANGO_POLLS_LOG_LEVEL", "DEBUG")},
         # Tracebacks of 500s go to Apache's error log (stderr under mod_wsgi).
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # One line per request that met a database outage (mysite/errors.py).
+        "mysite.errors": {"handlers": ["file", "console"], "level": "ERROR", "propagate": False},
     },
 }
 
