@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A main-database outage is a 503 with Retry-After, not a 500 (mysite/errors.py).
+    "mysite.errors.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +133,9 @@ elif DB_ENGINE == "mysql":
 else:
     raise ImproperlyConfigured(f"DJANGO_DB_ENGINE must be sqlite or mysql, not {DB_ENGINE!r}")
 
+# While the main database is unreachable pages answer 503 with this Retry-After (seconds).
+DATABASE_OUTAGE_RETRY_AFTER = env_int("DJANGO_DB_RETRY_AFTER", 30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -155,21 +160,28 @@ TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
 
-# Static and media files: Apache serves both (apache/polls-site.conf.j2);
-# Django only collects static files there, with hashed names that can be
-# cached for a year.
+# Static and media files: Apache serves both (apache/polls-site.conf.j2).
+# A deployment sets DJANGO_STATIC_HASHED=true (the polls_app role's env file):
+# collectstatic then writes hashed names that Apache lets browsers cache for a
+# year, and templates link to those names through the manifest. With nothing
+# set (runserver, `manage.py test`, the unit tests) the names stay plain, so no
+# collectstatic is needed first.
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_HASHED = env_bool("DJANGO_STATIC_HASHED", False)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT") or BASE_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            if STATIC_HASHED
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
 }
-if DEBUG:
-    # runserver serves the unhashed files straight from the apps.
-    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Security headers that do not depend on TLS; the TLS ones come with HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -202,6 +214,8 @@ LOGGING = {
         "polls": {"handlers": ["file"], "level": env("DJANGO_POLLS_LOG_LEVEL", "DEBUG")},
         # Tracebacks of 500s go to Apache's error log (stderr under mod_wsgi).
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # One line per request that met a database outage (mysite/errors.py).
+        "mysite.errors": {"handlers": ["file", "console"], "level": "ERROR", "propagate": False},
     },
 }
 

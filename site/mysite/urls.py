@@ -15,3 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# 404.html is Django's default handler with the site's template; 500 also turns
+# a database outage raised outside a view into a 503 (mysite/errors.py).
+handler500 = "mysite.errors.server_error"

@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from mysite.errors import is_database_outage, outage_response
 from services import backends
 
 logger = logging.getLogger("services")
@@ -44,6 +45,9 @@ def enforce_csrf(request):
 
 
 def services_exception_handler(exc, context):
+    if is_database_outage(exc):
+        # The main database is down: 503 + Retry-After, one log line (mysite/errors.py).
+        return outage_response(context["request"], exc, json=True)
     if isinstance(exc, backends.ServiceNotConfigured):
         return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, backends.ServiceUnavailable):

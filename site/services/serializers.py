@@ -1,9 +1,26 @@
 """Validation of what clients send (DRF serializers; errors are {"field": ["message"]})."""
-import re
-
 from rest_framework import serializers
 
-IMAGE_PATH = re.compile(r"^/services/images/[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+from services.urlrefs import url_reference_error
+
+
+class UrlReferenceField(serializers.CharField):
+    """Any URL reference the original sample accepted (absolute, scheme-less
+    host/path, relative, "#"), up to max_length; refused: schemes other than
+    http, https and mailto, control characters (services.urlrefs)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        error = url_reference_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
 
 
 class OrgSerializer(serializers.Serializer):
@@ -12,14 +29,15 @@ class OrgSerializer(serializers.Serializer):
 
     label = serializers.CharField(max_length=40, trim_whitespace=True)
     desc = serializers.CharField(max_length=2000, allow_blank=True, required=False, trim_whitespace=False)
-    url = serializers.URLField(max_length=500, allow_blank=True, required=False)
+    url = UrlReferenceField()
 
 
 class GroupSerializer(OrgSerializer):
     """Group fields; context: store, org_id and (for updates) group_id."""
 
     parent_id = serializers.CharField(max_length=64, allow_blank=True, allow_null=True, required=False)
-    thumb_img_path = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    # What upload returned (/services/images/<name>), or any URL reference.
+    thumb_img_path = UrlReferenceField()
     thumb_img_name = serializers.CharField(max_length=255, allow_blank=True, required=False)
 
     def validate_parent_id(self, value):
@@ -35,19 +53,6 @@ class GroupSerializer(OrgSerializer):
         if group_id and (parent["id"] == group_id or group_id in store.ancestor_ids(parent["id"])):
             raise serializers.ValidationError("a group cannot be its own ancestor")
         return parent["id"]
-
-    def validate_thumb_img_path(self, value):
-        # Only images this site serves (what upload returns), or an http(s) URL.
-        if not value:
-            return ""
-        if IMAGE_PATH.match(value):
-            return value
-        try:
-            return serializers.URLField().run_validation(value)
-        except serializers.ValidationError:
-            raise serializers.ValidationError(
-                "must be a path returned by upload (/services/images/...) or an http(s) URL"
-            ) from None
 
 
 class LoginSerializer(serializers.Serializer):

@@ -287,8 +287,10 @@ def _not_found(request, message, store=None):
 
 
 def _unavailable(request, store, detail):
-    return render(request, "services/unavailable.html",
-                  {"store": store, "stores": STORES, "detail": detail}, status=503)
+    response = render(request, "services/unavailable.html",
+                      {"store": store, "stores": STORES, "detail": detail}, status=503)
+    response["Retry-After"] = str(settings.DATABASE_OUTAGE_RETRY_AFTER)
+    return response
 
 
 class PageResponse(Exception):

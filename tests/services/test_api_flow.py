@@ -138,7 +138,9 @@ def test_400s_per_field(staff, store):
         cases = [
             (f"orgs/{store}", {}, "label"),
             (f"orgs/{store}", {"label": "x" * 41}, "label"),
-            (f"orgs/{store}", {"label": "ok", "url": "not a url"}, "url"),
+            (f"orgs/{store}", {"label": "ok", "url": "javascript:alert(1)"}, "url"),
+            (f"orgs/{store}", {"label": "ok", "url": " JaVaScRiPt:alert(1)"}, "url"),
+            (f"orgs/{store}", {"label": "ok", "url": "java\tscript:alert(1)"}, "url"),
             (f"orgs/{org_id}/groups/{store}", {"label": "g", "parent_id": foreign}, "parent_id"),
             (f"orgs/{org_id}/groups/{store}", {"label": "g", "parent_id": "nope"}, "parent_id"),
         ]

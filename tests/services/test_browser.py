@@ -124,7 +124,7 @@ def test_staff_creates_an_org_and_a_group_with_a_picture(page, deployed_site):
     expect(page.locator("h1")).to_have_text("Organisations")
     expect(page.locator(".svc-seg a[aria-current=true]")).to_have_text("MySQL")
 
-    # Create an org; first a wrong URL, to see the API's message next to the field.
+    # Create an org; first a dangerous URL, to see the API's message next to the field.
     suffix = uuid.uuid4().hex[:8]
     org_label = f"Browser Org {suffix}"
     page.click("#svc-add-org")
@@ -132,7 +132,7 @@ def test_staff_creates_an_org_and_a_group_with_a_picture(page, deployed_site):
     page.fill("#id_label", org_label)
     page.fill("#id_desc", "Made by the browser test.")
     page.evaluate("document.getElementById('svc-org-form').noValidate = true")
-    page.fill("#id_url", "not a web address")
+    page.fill("#id_url", "javascript:alert(1)")
     page.click("#svc-save")
     expect(page.locator("#id_url_error")).not_to_be_empty()
     expect(page.locator("#svc-error")).to_be_visible()

@@ -1,20 +1,17 @@
-"""Shared fixtures of the unit tests (SQLite, no services, no collectstatic)."""
+"""Shared fixtures of the unit tests (SQLite, no services, no collectstatic).
+
+The settings are the defaults of a fresh clone (nothing in the environment:
+scripts/test unsets DJANGO_ENV_FILE), static storage included.
+"""
 import uuid
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _test_storage_and_cache(settings):
-    """Unhashed static files and a fresh local-memory cache for every test.
-
-    The manifest storage of settings.py needs `collectstatic` first; the cache
-    must not carry a cached results page from one test into the next.
-    """
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _fresh_cache(settings):
+    """A fresh local-memory cache for every test: no cached results page may
+    be carried from one test into the next."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -63,7 +63,8 @@ def test_defaults(tmp_path):
     assert s["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
     assert s["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
     assert s["CSRF_TRUSTED_ORIGINS"] == []
-    assert s["STATICFILES"].endswith("ManifestStaticFilesStorage")
+    # Plain names: runserver and `manage.py test` work without collectstatic.
+    assert s["STATICFILES"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
     assert len(s["SECRET_KEY"]) >= 50
     assert "mysite" in s["INSTALLED_APPS"]
 
@@ -81,7 +82,18 @@ def test_log_dir_is_created(tmp_path):
 def test_debug_true_uses_plain_static_storage(tmp_path):
     s = settings_in(tmp_path, DJANGO_DEBUG="true")
     assert s["DEBUG"] is True
-    assert s["STATICFILES"].endswith(".StaticFilesStorage")
+    assert s["STATICFILES"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.mark.parametrize("debug", ["false", "true"])
+def test_deployment_asks_for_hashed_static_names(tmp_path, debug):
+    s = settings_in(tmp_path, DJANGO_STATIC_HASHED="true", DJANGO_DEBUG=debug)
+    assert s["STATICFILES"] == "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+
+
+def test_env_file_of_the_role_asks_for_hashed_static_names():
+    template = SITE.parent / "ansible" / "roles" / "polls_app" / "templates" / "env.j2"
+    assert "DJANGO_STATIC_HASHED=true" in template.read_text().splitlines()
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("Yes", True), ("off", False), ("", False)])
