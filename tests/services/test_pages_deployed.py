@@ -2,7 +2,8 @@
 
 /healthz answers 200 with every configured service ok, the dashboard shows
 each service's version, the management pages need a login (and work after
-one), unknown orgs get a friendly 404, and the Korean catalogue is deployed.
+one), unknown orgs get a friendly 404, and the Korean catalogue is deployed;
+other unknown pages get the site's own 404 page, in English and Korean.
 """
 import html
 import re
@@ -139,3 +140,16 @@ def test_korean_interface_is_deployed(deployed_site):
     assert "서비스 상태" in response.text
     home = requests.get(deployed_site.base_url + "/", headers=headers, timeout=TIMEOUT)
     assert "투표와 서비스" in home.text
+
+
+@pytest.mark.parametrize(
+    "language, title", [("en", "Page not found"), ("ko", "페이지를 찾을 수 없습니다")]
+)
+def test_404_page_in_the_site_look(deployed_site, language, title):
+    response = requests.get(
+        deployed_site.base_url + "/no-such-page/", headers={"Accept-Language": language}, timeout=TIMEOUT
+    )
+    assert response.status_code == 404
+    assert 'class="site-header"' in response.text and title in response.text
+    # The deployed site links its stylesheet under its hashed name.
+    assert re.search(r'href="/static/css/site\.[0-9a-f]{12}\.css"', response.text), response.text[:600]
