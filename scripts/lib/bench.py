@@ -306,17 +306,6 @@ def runtime_user():
     return group
 
 
-def role_default(name):
-    """A scalar default of the polls_app role (the same numbers the templates get)."""
-    path = os.path.join(REPO_ROOT, "ansible/roles/polls_app/defaults/main.yml")
-    with open(path) as f:
-        for line in f:
-            m = re.match(rf"^{name}:\s*(\S+)", line)
-            if m:
-                return m.group(1)
-    raise BenchError(f"{name} not found in {path}")
-
-
 def apache_conf_text(site_dir, port, run_dir, log_dir):
     """Debian's apache2.conf with its Listen/site/conf includes replaced by ours."""
     with open("/etc/apache2/apache2.conf") as f:
@@ -377,12 +366,37 @@ class Target:
         self.procs = []
 
 
+def render_apache(mode, dest, user, extra_vars):
+    """apache/ rendered for a mode by scripts/render-apache (the role's defaults
+    plus the --set overrides)."""
+    argv = [
+        os.path.join(REPO_ROOT, "scripts/render-apache"), mode, dest,
+        "-e", f"polls_app_user={user}", "-e", f"polls_app_group={user}",
+    ]
+    for item in extra_vars:
+        argv += ["-e", item]
+    out = subprocess.run(argv, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise BenchError(f"scripts/render-apache {mode} failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
+
+
+def daemon_sizing(site_conf):
+    """(processes, threads) of the WSGIDaemonProcess in a rendered vhost."""
+    with open(site_conf) as f:
+        text = f.read()
+    p, t = re.search(r"processes=(\d+)", text), re.search(r"threads=(\d+)", text)
+    if not (p and t):
+        raise BenchError(f"no processes=/threads= in {site_conf}")
+    return int(p.group(1)), int(t.group(1))
+
+
 class ApacheTarget(Target):
-    def __init__(self, mode, port, work, user):
+    def __init__(self, mode, port, work, user, extra_vars=()):
         super().__init__(mode, port)
         self.mode = mode
         self.work = work
         self.user = user
+        self.extra_vars = extra_vars
 
     def start(self, timeout):
         d = os.path.join(self.work, self.mode)
@@ -390,11 +404,7 @@ class ApacheTarget(Target):
         for x in (site_dir, run_dir, log_dir):
             os.makedirs(x, exist_ok=True)
         os.chmod(run_dir, 0o755)
-        render = [
-            os.path.join(REPO_ROOT, "scripts/render-apache"), self.mode, site_dir,
-            "-e", f"polls_app_user={self.user}", "-e", f"polls_app_group={self.user}",
-        ]
-        subprocess.run(render, check=True, stdout=subprocess.DEVNULL)
+        render_apache(self.mode, site_dir, self.user, self.extra_vars)
         add_hello(os.path.join(site_dir, "polls-site.conf"), os.path.join(self.work, "hello", "bench_hello.py"))
         conf = os.path.join(d, "apache2.conf")
         with open(conf, "w") as f:
@@ -771,6 +781,9 @@ def parse_args(argv):
     p.add_argument("--keep-seed", action="store_true", help="leave the seeded rows in place after --growth")
     p.add_argument("--base-port", type=int, default=8481, help="first of the loopback ports used (default 8481)")
     p.add_argument("--start-timeout", type=int, default=60, help="seconds a server may take to start")
+    p.add_argument("--set", action="append", default=[], metavar="VAR=VALUE",
+                   help="override a variable when rendering apache/ (try a sizing without deploying it), "
+                        "e.g. --set polls_app_daemon_threads=5; gunicorn follows the daemon sizing")
     p.add_argument("--out", default=None, help="folder for results.json and chart.png (default /tmp/polls-bench-<time>)")
     args = p.parse_args(argv)
     for name in ("seconds", "rounds", "connections", "wrk_threads"):
@@ -778,6 +791,9 @@ def parse_args(argv):
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.seconds > 300 or args.rounds > 20:
         p.error("--seconds is at most 300 and --rounds at most 20: every run stays bounded")
+    for item in args.set:
+        if not re.match(r"^polls_app_[a-z_]+=[^\s]+$", item):
+            p.error(f"--set takes polls_app_NAME=VALUE, not {item!r}")
     args.targets = [t for t in args.targets.split(",") if t]
     args.pages = [x for x in args.pages.split(",") if x]
     args.growth_targets = [t for t in args.growth_targets.split(",") if t]
@@ -808,8 +824,6 @@ def main(argv=None):
         raise BenchError(f"gunicorn is not in {GUNICORN_DIR} (scripts/bench installs it)")
 
     user = runtime_user()
-    processes = int(role_default("polls_app_daemon_processes"))
-    threads = int(role_default("polls_app_daemon_threads"))
     wanted = sorted(set(args.targets) | (set(args.growth_targets) if args.growth else set()),
                     key=TARGETS.index)
     ports = {name: args.base_port + i for i, name in enumerate(TARGETS)}
@@ -823,6 +837,10 @@ def main(argv=None):
     os.chmod(os.path.join(work, "hello"), 0o755)
     with open(os.path.join(work, "hello", "bench_hello.py"), "w") as f:
         f.write(HELLO_WSGI)
+    # gunicorn gets daemon mode's processes x threads, as rendered from apache/.
+    sizing_dir = os.path.join(work, "sizing")
+    render_apache("daemon", sizing_dir, user, args.set)
+    processes, threads = daemon_sizing(os.path.join(sizing_dir, "polls-site.conf"))
 
     targets = {}
     for name in wanted:
@@ -830,7 +848,7 @@ def main(argv=None):
             targets[name] = GunicornTarget(ports[name], work, user, processes, threads,
                                            backlog=511, keepalive_requests=100)
         else:
-            targets[name] = ApacheTarget(name, ports[name], work, user)
+            targets[name] = ApacheTarget(name, ports[name], work, user, args.set)
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
@@ -841,7 +859,7 @@ def main(argv=None):
         "started": started,
         "settings": {"seconds": args.seconds, "rounds": args.rounds, "connections": args.connections,
                      "wrk_threads": args.wrk_threads, "processes": processes, "threads": threads,
-                     "cpus": os.cpu_count(), "ports": {n: ports[n] for n in wanted}},
+                     "cpus": os.cpu_count(), "ports": {n: ports[n] for n in wanted}, "set": args.set},
     }
     try:
         data = bench_data(args)
