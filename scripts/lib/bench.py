@@ -500,7 +500,10 @@ def parse_wrk(out):
         elif s.startswith("99%"):
             result["p99_ms"] = _ms(s.split()[1])
         elif s.startswith("Socket errors:"):
-            result["errors"] += sum(int(n) for n in re.findall(r"\d+", s))
+            # "Socket errors: connect 0, read 12, write 0, timeout 0"
+            for kind, n in re.findall(r"(connect|read|write|timeout) (\d+)", s):
+                result[f"err_{kind}"] = int(n)
+                result["errors"] += int(n)
         elif s.startswith("Non-2xx"):
             result["non2xx"] = int(s.split()[-1])
     result["errors"] += result["non2xx"]
@@ -568,6 +571,16 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
+def _error_kinds(results):
+    """Errors by kind over the rounds (wrk's connect/read/write/timeout, non-2xx)."""
+    kinds = {}
+    for r in results:
+        for key in ("err_connect", "err_read", "err_write", "err_timeout", "non2xx"):
+            if r.get(key):
+                kinds[key.replace("err_", "")] = kinds.get(key.replace("err_", ""), 0) + r[key]
+    return kinds
+
+
 def summarize(samples):
     table = {}
     for (target, page), results in samples.items():
@@ -576,6 +589,7 @@ def summarize(samples):
             "p50_ms": _median([r["p50_ms"] for r in results]),
             "p99_ms": _median([r["p99_ms"] for r in results]),
             "errors": sum(r["errors"] for r in results),
+            "error_kinds": _error_kinds(results),
             "cpu_ms_per_req": _median([r["cpu_ms_per_req"] for r in results]),
             "rss_mb": max(r["rss_mb"] for r in results),
             "pss_mb": max(r["pss_mb"] for r in results),
@@ -596,7 +610,8 @@ def print_table(table, title):
         for target, row in by_target.items():
             print(f"{page:13s} {target:9s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
                   f"{_f(row['p99_ms'], '8.2f')} {row['errors']:6d} {_f(row['cpu_ms_per_req'], '10.3f')} "
-                  f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}")
+                  f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
+                  + (f"  {row['error_kinds']}" if row.get("error_kinds") else ""))
 
 
 def ratios(table):
@@ -650,6 +665,7 @@ def scaling(targets, path, seconds, levels, rounds, wrk_threads):
             "p50_ms": _median([x["p50_ms"] for x in results]),
             "p99_ms": _median([x["p99_ms"] for x in results]),
             "errors": sum(x["errors"] for x in results),
+            "error_kinds": _error_kinds(results),
             "cpu_ms_per_req": _median([x["cpu_ms_per_req"] for x in results]),
             "rss_mb": max(x["rss_mb"] for x in results),
             "pss_mb": max(x["pss_mb"] for x in results),
