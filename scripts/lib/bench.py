@@ -718,6 +718,7 @@ def chart(results, path):
                         if errs:
                             ax.annotate(f"{errs} err", (int(c), y), fontsize=7, color=colors.get(name))
             ax.set_xscale("log", base=2)
+            ax.margins(x=0.15)  # room for the error labels at the last level
             ax.set_xticks([int(c) for c in levels])
             ax.set_xticklabels(levels)
             ax.set_xlabel("connections")
@@ -737,7 +738,7 @@ def chart(results, path):
     fig.suptitle(f"polls-and-services benchmark, {results['started']} "
                  f"({results['settings']['seconds']} s x {results['settings']['rounds']} rounds, "
                  f"-c{results['settings']['connections']})", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))  # leave room for the title above the panels
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
