@@ -1,0 +1,85 @@
+"""scripts/lib/bench.py's parsing and configuration helpers (no servers started)."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SPEC = importlib.util.spec_from_file_location(
+    "bench", Path(__file__).resolve().parents[2] / "scripts" / "lib" / "bench.py")
+bench = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(bench)
+
+WRK = """Running 4s test @ http://127.0.0.1:8481/polls/
+  1 threads and 16 connections
+  Latency Distribution
+     50%   17.14ms
+     75%   20.00ms
+     90%   30.00ms
+     99%    1.49s
+  3412 requests in 4.00s, 10.00MB read
+  Socket errors: connect 0, read 2, write 1, timeout 0
+  Non-2xx or 3xx responses: 4
+Requests/sec:    852.95
+Transfer/sec:      2.50MB
+"""
+
+
+def test_parse_wrk():
+    r = bench.parse_wrk(WRK)
+    assert r["requests"] == 3412
+    assert r["rps"] == 852.95
+    assert r["p50_ms"] == 17.14
+    assert r["p99_ms"] == 1490.0
+    assert r["err_read"] == 2 and r["err_write"] == 1 and r["non2xx"] == 4
+    assert r["errors"] == 7
+
+
+def test_parse_wrk_units():
+    assert bench._ms("250us") == 0.25
+    assert bench._ms("2.5s") == 2500.0
+    assert bench._ms("nonsense") is None
+
+
+def test_summary_medians_and_ratios():
+    row = {"rps": 0, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
+    samples = {
+        ("daemon", "home"): [dict(row, rps=100), dict(row, rps=300), dict(row, rps=200)],
+        ("gunicorn", "home"): [dict(row, rps=100, cpu_ms_per_req=2.0)] * 3,
+    }
+    table = bench.summarize(samples)
+    assert table["home"]["daemon"]["rps"] == 200
+    ratio = [r for r in bench.ratios(table) if r["what"] == "daemon/gunicorn"][0]
+    assert ratio["rps"] == 2.0
+    assert ratio["cpu"] == 2.0  # gunicorn spends twice the CPU per request
+
+
+def test_hello_is_mounted_ahead_of_django(tmp_path):
+    conf = tmp_path / "polls-site.conf"
+    conf.write_text("<VirtualHost *:*>\n    WSGIScriptAlias / /srv/polls/polls.wsgi\n</VirtualHost>\n")
+    bench.add_hello(str(conf), "/tmp/x/hello/bench_hello.py")
+    text = conf.read_text()
+    assert text.index("WSGIScriptAlias /__bench/hello") < text.index("WSGIScriptAlias / /srv")
+    conf.write_text("<VirtualHost *:*>\n</VirtualHost>\n")
+    with pytest.raises(bench.BenchError):
+        bench.add_hello(str(conf), "/tmp/x/hello/bench_hello.py")
+
+
+def test_daemon_sizing_is_read_from_the_rendered_vhost(tmp_path):
+    conf = tmp_path / "polls-site.conf"
+    conf.write_text("WSGIDaemonProcess polls \\\n  processes=3 threads=4 \\\n")
+    assert bench.daemon_sizing(str(conf)) == (3, 4)
+
+
+@pytest.mark.parametrize("argv", [["--seconds", "0"], ["--rounds", "99"], ["--targets", "uwsgi"],
+                                  ["--pages", "nope"], ["--scaling-levels", "1,x"], ["--set", "rm -rf /"]])
+def test_bad_options_are_refused(argv):
+    with pytest.raises(SystemExit) as exc:
+        bench.parse_args(argv)
+    assert exc.value.code == 2
+
+
+def test_defaults():
+    args = bench.parse_args([])
+    assert args.targets == ["daemon", "embedded", "gunicorn"]
+    assert args.scaling_levels == [1, 16, 64, 256]
+    assert "hello" in args.pages and "healthz" in args.pages
