@@ -13,5 +13,6 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("tls/", include("mysite.tls_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
