@@ -15,6 +15,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = REPO_ROOT / "scripts" / "deploy"
 ADMIN_PASSWORD_FILE = Path("/etc/polls/admin-password")
 LOG_DIR = Path(os.environ.get("POLLS_TEST_LOG_DIR", "/tmp/polls-test-logs"))
+# The site over HTTPS, its certificate signed by the local CA the playbook made.
+BASE_URL = "https://127.0.0.1"
+HTTP_URL = "http://127.0.0.1"
+CA_CERT = Path("/etc/apache2/tls/ca.crt")
 
 
 @dataclass
@@ -96,6 +100,10 @@ class DeployedSite:
 
     def url(self, path):
         return self.base_url + path
+
+    def referer(self, path="/"):
+        """Django checks the Referer of HTTPS form posts against the host (CSRF)."""
+        return {"Referer": self.url(path)}
 
 
 
