@@ -207,7 +207,9 @@ LOGGING = {
     "handlers": {
         "file": {
             "level": "DEBUG",
-            "class": "logging.FileHandler",
+            # Reopens the file when logrotate has moved it away (no restart,
+            # no copytruncate, no line lost).
+            "class": "logging.handlers.WatchedFileHandler",
             "filename": LOG_DIR / "mysite.log",
             "formatter": "verbose",
         },
