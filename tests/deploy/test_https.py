@@ -46,7 +46,9 @@ def test_healthz_answers_over_plain_http_for_load_balancers(deployed_site):
 
 def test_hsts_on_pages_and_static_files(deployed_site):
     for path in ("/", "/static/admin/css/base.css"):
-        header = requests.get(deployed_site.url(path), timeout=10).headers.get("Strict-Transport-Security", "")
+        response = requests.get(deployed_site.url(path), timeout=10)
+        assert len(response.raw.headers.getlist("Strict-Transport-Security")) == 1, path
+        header = response.headers["Strict-Transport-Security"]
         assert header.startswith("max-age=") and int(header.split("=")[1].split(";")[0]) > 0, (path, header)
         assert "includeSubDomains" in header, header
 
