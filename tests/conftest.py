@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from deploylib import ADMIN_PASSWORD_FILE, DeployedSite, assert_playbook_ok, run_playbook, wait_for_http
+from deploylib import ADMIN_PASSWORD_FILE, BASE_URL, CA_CERT, DeployedSite, assert_playbook_ok, run_playbook, wait_for_http
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,11 @@ def deployed_site():
     if os.environ.get("POLLS_TEST_SKIP_DEPLOY") != "1":
         first_run = run_playbook(name="deploy-daemon")
         assert_playbook_ok(first_run)
-    base_url = "http://127.0.0.1"
+    # Every requests call of the tests verifies the site's certificate against
+    # the local CA the playbook made (requests reads REQUESTS_CA_BUNDLE).
+    assert CA_CERT.is_file(), f"{CA_CERT} is missing: the playbook did not make the local CA"
+    os.environ["REQUESTS_CA_BUNDLE"] = str(CA_CERT)
+    base_url = BASE_URL
     wait_for_http(base_url + "/")
     password = ADMIN_PASSWORD_FILE.read_text().strip()
     return DeployedSite(base_url, "admin", password, first_run)

@@ -15,6 +15,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = REPO_ROOT / "scripts" / "deploy"
 ADMIN_PASSWORD_FILE = Path("/etc/polls/admin-password")
 LOG_DIR = Path(os.environ.get("POLLS_TEST_LOG_DIR", "/tmp/polls-test-logs"))
+# The site over HTTPS, its certificate signed by the local CA the playbook made.
+BASE_URL = "https://127.0.0.1"
+HTTP_URL = "http://127.0.0.1"
+CA_CERT = Path("/etc/apache2/tls/ca.crt")
 
 
 @dataclass
@@ -97,6 +101,10 @@ class DeployedSite:
     def url(self, path):
         return self.base_url + path
 
+    def referer(self, path="/"):
+        """Django checks the Referer of HTTPS form posts against the host (CSRF)."""
+        return {"Referer": self.url(path)}
+
 
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -149,3 +157,106 @@ def apache_pid():
         if os.path.exists(path):
             return Path(path).read_text().strip()
     return None
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    failed: int
+    failures: list
+    longest_pause: float  # seconds without any request completing
+    seconds: float
+
+    def summary(self):
+        return (f"{self.requests} requests in {self.seconds:.1f}s, {self.failed} failed, "
+                f"longest pause {self.longest_pause:.2f}s")
+
+
+class BoundedLoad:
+    """GET requests from a small thread pool against the site until stopped.
+
+    Bounded: at most `max_seconds` and `max_requests`, whatever happens; every
+    request has a timeout. A request fails when it raises or answers >= 500.
+        with BoundedLoad(url) as load:
+            ...              # deploy, rotate logs
+        load.result.failed
+    """
+
+    def __init__(self, url, workers=6, max_seconds=240, max_requests=200_000, timeout=30):
+        import threading
+
+        self.url, self.workers, self.timeout = url, workers, timeout
+        self.max_seconds, self.max_requests = max_seconds, max_requests
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.done, self.failures, self.count = [], [], 0
+        self.threads = [threading.Thread(target=self._worker, daemon=True) for _ in range(workers)]
+        self.result = None
+
+    def _worker(self):
+        session = requests.Session()
+        while not self.stop_event.is_set() and time.monotonic() < self.deadline:
+            with self.lock:
+                if self.count >= self.max_requests:
+                    return
+                self.count += 1
+            try:
+                status = session.get(self.url, timeout=self.timeout).status_code
+                error = None if status < 500 else f"HTTP {status}"
+            except requests.RequestException as exc:
+                error = repr(exc)
+            with self.lock:
+                self.done.append(time.monotonic())
+                if error:
+                    self.failures.append(error)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.deadline = self.started + self.max_seconds
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        time.sleep(1)  # requests after the event, too
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(self.timeout + 5)
+        ended = time.monotonic()
+        marks = [self.started, *sorted(self.done), ended]
+        pause = max(b - a for a, b in zip(marks, marks[1:]))
+        self.result = LoadResult(len(self.done), len(self.failures), self.failures[:10], pause, ended - self.started)
+        return False
+
+
+def changed_site_copy(tmp_path, marker, extra_files=None):
+    """A copy of site/ whose home page carries `marker` (a release that differs)."""
+    import shutil
+
+    dest = tmp_path / "site"
+    shutil.copytree(REPO_ROOT / "site", dest, ignore=shutil.ignore_patterns(
+        "__pycache__", "*.pyc", "db.sqlite3", "logs", "media", "staticfiles"))
+    home = dest / "templates" / "home.html"
+    home.write_text(home.read_text() + f"\n<!-- release-marker {marker} -->\n")
+    for relative, text in (extra_files or {}).items():
+        (dest / relative).write_text(text)
+    return dest
+
+
+def live_release():
+    """Name of the release `current` points at, and the release history."""
+    current = Path("/srv/polls/current").resolve().name
+    history = Path("/srv/polls/release-history").read_text().split()
+    return current, history
+
+
+def run_rollback(name="rollback"):
+    """scripts/rollback, logged like run_playbook."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"{name}-{int(time.time())}.log"
+    proc = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "rollback")], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+    )
+    log.write_text(proc.stdout)
+    return PlaybookRun(proc.returncode, proc.stdout, log)

@@ -183,11 +183,26 @@ STORAGES = {
     },
 }
 
-# Security headers that do not depend on TLS; the TLS ones come with HTTPS.
+# Security headers that do not depend on TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# HTTPS: off for `runserver` and the unit tests, on where the site is deployed
+# behind Apache's TLS (the environment file sets DJANGO_HTTPS=true).
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers check health over plain HTTP; everything else is redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# The certificate of the local CA that signed the site's certificate, offered
+# for download on the /tls/ page (unset: the page says there is none to trust).
+TLS_CA_CERT = env("DJANGO_TLS_CA_CERT")
 
 # Logging as in the book: a `polls` logger writing the verbose format to a file.
 LOG_DIR = Path(env("DJANGO_LOG_DIR") or BASE_DIR / "logs")
@@ -204,7 +219,9 @@ LOGGING = {
     "handlers": {
         "file": {
             "level": "DEBUG",
-            "class": "logging.FileHandler",
+            # Reopens the file when logrotate has moved it away (no restart,
+            # no copytruncate, no line lost).
+            "class": "logging.handlers.WatchedFileHandler",
             "filename": LOG_DIR / "mysite.log",
             "formatter": "verbose",
         },

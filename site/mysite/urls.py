@@ -13,6 +13,7 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("tls/", include("mysite.tls_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

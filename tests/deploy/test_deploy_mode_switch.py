@@ -49,6 +49,34 @@ def test_embedded_mode_is_idempotent(deployed_site):
     assert run.recap()["changed"] == 0, run.changed_tasks()
 
 
+def test_embedded_mode_deploy_costs_a_graceful_restart(deployed_site, tmp_path):
+    """New code in embedded mode means new Apache processes: a graceful restart.
+
+    Measured and printed (no timing assertion): failed requests and the longest
+    pause with no request completing, while a changed release is deployed.
+    """
+    import json
+    import uuid
+
+    from deploylib import BoundedLoad, apache_pid, changed_site_copy, wait_until
+
+    marker = uuid.uuid4().hex
+    changed = changed_site_copy(tmp_path, marker)
+    apache_before = apache_pid()
+    with BoundedLoad(deployed_site.url("/polls/"), workers=6, max_seconds=300) as load:
+        run = run_playbook("-e", "polls_app_wsgi_mode=embedded",
+                           "-e", json.dumps({"polls_app_source_dir": f"{changed}/"}), name="deploy-embedded-changed")
+        wait_until(lambda: marker in requests.get(deployed_site.url("/"), timeout=10).text, timeout=60,
+                   what="the new release to answer")
+    print(f"\ndeploy of a changed release under load (embedded mode): {load.result.summary()}")
+    if load.result.failures:
+        print("failures:", load.result.failures)
+    assert_playbook_ok(run)
+    assert "polls_app : Gracefully restart Apache" in run.changed_tasks(), run.changed_tasks()
+    assert apache_pid() == apache_before  # graceful: same parent, new children
+    assert load.result.requests > 50, load.result.summary()
+
+
 def test_switch_back_to_daemon_mode(deployed_site):
     run = run_playbook(name="deploy-daemon-again")
     assert_playbook_ok(run)

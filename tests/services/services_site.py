@@ -34,6 +34,8 @@ class ServicesClient:
     def __init__(self, base_url):
         self.base = base_url.rstrip("/")
         self.session = requests.Session()
+        # Over HTTPS Django's CSRF check wants a same-origin Referer, as a browser sends.
+        self.session.headers["Referer"] = self.base + "/"
         self.token = None
 
     def url(self, path):

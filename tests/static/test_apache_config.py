@@ -12,13 +12,27 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RENDER = REPO_ROOT / "scripts" / "render-apache"
-MODULES = ["mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "mime"]
+MODULES = ["mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "mime", "rewrite",
+           "socache_shmcb", "ssl", "http2"]
+
+
+def throwaway_certificate(dest):
+    """A self-signed certificate and key: `apache2 -t` checks that they exist and match."""
+    dest.mkdir(parents=True, exist_ok=True)
+    cert, key = dest / "site.crt", dest / "site.key"
+    if not cert.exists():
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+    return cert, key
 
 
 def render(mode, dest, *extra):
     # The daemon's user must exist for `apache2 -t`; before a deploy only
     # www-data surely does.
-    args = [str(RENDER), mode, str(dest), "-e", "polls_app_user=www-data", "-e", "polls_app_group=www-data", *extra]
+    cert, key = throwaway_certificate(dest.parent / "tls")
+    args = [str(RENDER), mode, str(dest), "-e", "polls_app_user=www-data", "-e", "polls_app_group=www-data",
+            "-e", f"httpd_tls_cert_file={cert}", "-e", f"httpd_tls_key_file={key}", *extra]
     subprocess.run(args, check=True, capture_output=True, text=True)
     return {name: (dest / f"{name}.conf").read_text() for name in ("polls-wsgi", "polls-site")}
 
@@ -37,6 +51,7 @@ def apache_accepts(tmp_path, rendered_dir):
         *[f"Include /etc/apache2/mods-available/{name}.load" for name in MODULES],
         load_line,
         "Listen 127.0.0.1:18080",
+        "Listen 127.0.0.1:18443",
         f"Include {rendered_dir}/polls-wsgi.conf",
         f"Include {rendered_dir}/polls-site.conf",
     ]
@@ -73,7 +88,7 @@ def test_daemon_mode_directives(tmp_path):
 def test_embedded_mode_directives(tmp_path):
     conf = render("embedded", tmp_path / "rendered")
     server = conf["polls-wsgi"]
-    assert "WSGIPythonHome /srv/polls/venv" in server and "WSGIPythonPath /srv/polls/app" in server
+    assert "WSGIPythonHome /srv/polls/venv" in server and "WSGIPythonPath /srv/polls/current" in server
     assert "WSGIRestrictEmbedded" not in server
     assert "MaxRequestWorkers       50" in server and "MaxConnectionsPerChild  0" in server
     site = conf["polls-site"]
@@ -83,6 +98,20 @@ def test_embedded_mode_directives(tmp_path):
 
 def test_static_files_are_served_by_apache_with_far_future_caching(tmp_path):
     site = render("daemon", tmp_path / "rendered")["polls-site"]
-    assert "Alias /static/ /srv/polls/static/" in site
+    assert "Alias /static/ /srv/polls/current/staticfiles/" in site
     assert 'Header set Cache-Control "public, max-age=31536000, immutable"' in site
     assert "Alias /media/ /srv/polls/media/" in site
+
+
+def test_https_virtual_host_and_redirect(tmp_path):
+    site = render("daemon", tmp_path / "rendered")["polls-site"]
+    assert "<VirtualHost *:443>" in site and "SSLEngine on" in site
+    assert "Strict-Transport-Security" in site
+    http = site.split("<VirtualHost *:80>", 1)[1]
+    assert "RewriteRule ^ https://" in http and "!=/healthz" in http
+    assert "WSGIDaemonProcess" not in http
+
+
+def test_acme_leaves_the_certificate_to_mod_md(tmp_path):
+    site = render("daemon", tmp_path / "rendered", "-e", "httpd_tls_source=acme")["polls-site"]
+    assert "SSLEngine on" in site and "SSLCertificateFile" not in site

@@ -57,13 +57,13 @@ def test_vagrant_inventory_wires_a_real_mongodb_with_credentials(tmp_path):
     assert vm("mongodb_flavor") == "community"
     mongo_uri = vm("polls_app_mongo_uri")
     assert mongo_uri.startswith("mongodb://polls:") and mongo_uri.endswith("@127.0.0.1:27017/polls?authSource=polls")
-    assert vm("httpd_listen | join(',')") == "80"
+    assert vm("httpd_listen | join(',')") == "80,443"
     assert "192.168.56.101" in vm("polls_app_allowed_hosts | join(',')")
     assert vm("polls_app_db_host") == "localhost"
 
 
 def test_local_inventory_listens_on_loopback_and_uses_nx27017(tmp_path):
     inventory = REPO_ROOT / "ansible" / "inventories" / "local" / "hosts.yml"
-    # Without facts (as here) only IPv4's loopback; the deploy adds [::1]:80 where lo has IPv6.
-    assert resolved(inventory, "localhost", "httpd_listen | join(',')", tmp_path) == "127.0.0.1:80"
+    # Without facts (as here) only IPv4's loopback; the deploy adds [::1]:80 and [::1]:443 where lo has IPv6.
+    assert resolved(inventory, "localhost", "httpd_listen | join(',')", tmp_path) == "127.0.0.1:80,127.0.0.1:443"
     assert resolved(inventory, "localhost", "polls_app_mongo_uri", tmp_path) == "mongodb://127.0.0.1:27017/polls"
