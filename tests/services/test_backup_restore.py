@@ -10,6 +10,7 @@ changes pour in is consistent. Unknown and damaged sets are refused.
 """
 import gzip
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -287,6 +288,10 @@ def test_backup_wipe_restore_brings_back_every_row_document_and_object(deployed_
     check = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=set_dir, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert fingerprint() == before, "making a backup changed the data"
+    info = json.loads((set_dir / "backup.json").read_text())
+    assert info["name"] == name and info["parts"]["objects"]["source"] == "swift"
+    assert info["parts"]["objects"]["objects"] == len(before["swift"])
+    assert info["parts"]["mongodb"]["collections"] == {k: v[0] for k, v in before["mongodb"].items()}
 
     wipe_everything()
     wiped = fingerprint()
@@ -332,8 +337,15 @@ def test_unknown_and_damaged_sets_are_refused_and_nothing_changes(deployed_site,
     result, _ = run_script("restore", "../../etc")
     assert result.returncode == 2 and "not a backup set's name" in result.stderr
 
+    # Retention: a set older than backup_retention_days (7) goes at the next backup.
+    old = BACKUP_DIR / "polls-20000101T000000Z"
+    old.mkdir(mode=0o700)
+    data.sets.append(old.name)
+    month_ago = time.time() - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
     name, _ = backup()
     data.sets.append(name)
+    assert not old.exists(), "a set older than the retention was kept"
     damaged = f"{name}-damaged"
     shutil.copytree(BACKUP_DIR / name, BACKUP_DIR / damaged)
     data.sets.append(damaged)
