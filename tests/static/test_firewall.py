@@ -217,3 +217,21 @@ def test_this_machine_and_the_vm_never_get_the_firewall():
             cwd=REPO_ROOT / "ansible", capture_output=True, text=True, env=env, check=True,
         )
         assert json.loads(result.stdout).get("firewall_enabled") is False, inventory
+
+
+def test_ipv6_addresses_and_prefixes_of_web_servers(lab, tmp_path):
+    """Web servers given as IPv6 addresses and CIDR prefixes (overlapping ones
+    merged) load too; the prefix covers the host side, not the other side."""
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(INVENTORY)
+    addresses = '{"firewall_web_addresses": ["10.78.0.0/24", "10.78.0.1", "fd00:78::1", "fd00:79::/64"]}'
+    subprocess.run([str(RENDER), "-i", str(inventory), str(tmp_path / "rules"), "-l", "db1", "-e", addresses],
+                   check=True, capture_output=True, text=True)
+    rules = tmp_path / "rules" / "db1.nft"
+    assert "ip6 saddr @web_v6" in rules.read_text()
+    load(rules)
+    try:
+        from_web, from_other = reach()
+        assert from_web == WEB_ONLY | {22} and from_other == {22}
+    finally:
+        flush()
