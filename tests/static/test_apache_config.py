@@ -12,7 +12,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RENDER = REPO_ROOT / "scripts" / "render-apache"
-MODULES = ["mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "mime"]
+MODULES = ["mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "mime", "remoteip"]
 
 
 def render(mode, dest, *extra):
@@ -86,3 +86,19 @@ def test_static_files_are_served_by_apache_with_far_future_caching(tmp_path):
     assert "Alias /static/ /srv/polls/static/" in site
     assert 'Header set Cache-Control "public, max-age=31536000, immutable"' in site
     assert "Alias /media/ /srv/polls/media/" in site
+
+
+def test_behind_a_load_balancer_forwarded_headers_are_believed_from_it_only(tmp_path):
+    conf = render("daemon", tmp_path / "rendered", "-e", '{"polls_app_trusted_proxies": ["10.0.0.10", "10.0.0.11"]}')
+    result = apache_accepts(tmp_path, tmp_path / "rendered")
+    assert result.returncode == 0 and "Syntax OK" in result.stderr, result.stderr
+    site = conf["polls-site"]
+    assert "RemoteIPHeader X-Forwarded-For" in site
+    assert "RemoteIPInternalProxy 10.0.0.10 10.0.0.11" in site
+    assert "%{CONN_REMOTE_ADDR} -ipmatch '10.0.0.10' || %{CONN_REMOTE_ADDR} -ipmatch '10.0.0.11'" in site
+    assert "RequestHeader unset X-Forwarded-Proto" in site
+
+
+def test_without_a_load_balancer_no_forwarded_header_is_believed(tmp_path):
+    site = render("daemon", tmp_path / "rendered")["polls-site"]
+    assert "RemoteIP" not in site
