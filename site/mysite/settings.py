@@ -183,6 +183,12 @@ STORAGES = {
     },
 }
 
+# Behind a load balancer that terminates TLS: a request is HTTPS when it says
+# so in X-Forwarded-Proto. Only where Apache drops that header from everyone
+# but the load balancer (the deployment sets this then).
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # Security headers that do not depend on TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

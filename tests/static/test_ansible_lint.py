@@ -18,7 +18,8 @@ def test_ansible_lint_production_profile_is_clean():
 
 
 def test_playbook_syntax_for_every_inventory():
-    for inventory in ("inventories/local/hosts.yml", "inventories/vagrant/hosts.yml"):
+    for inventory in ("inventories/local/hosts.yml", "inventories/vagrant/hosts.yml",
+                      "../tests/fleet/inventory/hosts.yml"):
         result = run(str(ANSIBLE_BIN / "ansible-playbook"), "--syntax-check", "-i", inventory, "site.yml")
         assert result.returncode == 0, inventory + "\n" + result.stdout + result.stderr
 

@@ -13,7 +13,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RENDER = REPO_ROOT / "scripts" / "render-apache"
 MODULES = ["mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "mime", "rewrite",
-           "socache_shmcb", "ssl", "http2"]
+           "socache_shmcb", "ssl", "http2", "remoteip"]
 
 
 def throwaway_certificate(dest):
@@ -115,3 +115,19 @@ def test_https_virtual_host_and_redirect(tmp_path):
 def test_acme_leaves_the_certificate_to_mod_md(tmp_path):
     site = render("daemon", tmp_path / "rendered", "-e", "httpd_tls_source=acme")["polls-site"]
     assert "SSLEngine on" in site and "SSLCertificateFile" not in site
+
+
+def test_behind_a_load_balancer_forwarded_headers_are_believed_from_it_only(tmp_path):
+    conf = render("daemon", tmp_path / "rendered", "-e", '{"polls_app_trusted_proxies": ["10.0.0.10", "10.0.0.11"]}')
+    result = apache_accepts(tmp_path, tmp_path / "rendered")
+    assert result.returncode == 0 and "Syntax OK" in result.stderr, result.stderr
+    site = conf["polls-site"]
+    assert "RemoteIPHeader X-Forwarded-For" in site
+    assert "RemoteIPInternalProxy 10.0.0.10 10.0.0.11" in site
+    assert "%{CONN_REMOTE_ADDR} -ipmatch '10.0.0.10' || %{CONN_REMOTE_ADDR} -ipmatch '10.0.0.11'" in site
+    assert "RequestHeader unset X-Forwarded-Proto" in site
+
+
+def test_without_a_load_balancer_no_forwarded_header_is_believed(tmp_path):
+    site = render("daemon", tmp_path / "rendered")["polls-site"]
+    assert "RemoteIP" not in site

@@ -46,6 +46,11 @@ def test_production_example_resolves_the_split_hosts(tmp_path):
     assert redis_url.startswith("redis://:") and redis_url.endswith("@db1.example.com:6379/0")
     mongo_uri = resolved(inventory, "web1.example.com", "polls_app_mongo_uri")
     assert mongo_uri.startswith("mongodb://polls:") and mongo_uri.endswith("@db1.example.com:27017/polls?authSource=polls")
+    # The load balancer: one HAProxy server per web host, and only its address is trusted by them.
+    assert resolved(inventory, "lb1.example.com", "haproxy_backend_servers | map(attribute='name') | join(',')") == (
+        "web1.example.com,web2.example.com")
+    assert resolved(inventory, "web1.example.com", "polls_app_trusted_proxies | join(',')") == "lb1.example.com"
+    assert len(resolved(inventory, "lb1.example.com", "haproxy_stats_password")) == 32
     # Secrets are generated next to the copied inventory, never in the repository.
     assert (tmp_path / ".secrets" / "redis_password").is_file()
     assert not (EXAMPLE / ".secrets").exists()
@@ -67,3 +72,5 @@ def test_local_inventory_listens_on_loopback_and_uses_nx27017(tmp_path):
     # Without facts (as here) only IPv4's loopback; the deploy adds [::1]:80 and [::1]:443 where lo has IPv6.
     assert resolved(inventory, "localhost", "httpd_listen | join(',')", tmp_path) == "127.0.0.1:80,127.0.0.1:443"
     assert resolved(inventory, "localhost", "polls_app_mongo_uri", tmp_path) == "mongodb://127.0.0.1:27017/polls"
+    # No load balancer here: no proxy is believed.
+    assert resolved(inventory, "localhost", "polls_app_trusted_proxies | length", tmp_path) == "0"

@@ -25,6 +25,7 @@ print(json.dumps({
     "STATICFILES": settings.STORAGES["staticfiles"]["BACKEND"],
     "LOG_DIR": str(settings.LOG_DIR),
     "INSTALLED_APPS": settings.INSTALLED_APPS,
+    "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
 }))
 """
 
@@ -191,3 +192,9 @@ def test_require_secret_key_without_key_fails(tmp_path):
 def test_require_secret_key_with_key(tmp_path):
     s = settings_in(tmp_path, DJANGO_REQUIRE_SECRET_KEY="true", DJANGO_SECRET_KEY="k" * 60)
     assert s["SECRET_KEY"] == "k" * 60
+
+
+def test_forwarded_proto_is_trusted_only_when_configured(tmp_path):
+    assert settings_in(tmp_path)["SECURE_PROXY_SSL_HEADER"] is None
+    s = settings_in(tmp_path, DJANGO_TRUST_X_FORWARDED_PROTO="true")
+    assert s["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]

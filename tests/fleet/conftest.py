@@ -1,0 +1,52 @@
+"""The multi-host lab for the tests in this directory: five fresh Debian 12
+machines with systemd (tests/fleet/fleet up), provisioned over SSH by the
+playbook with tests/fleet/inventory, torn down at the end (machines stopped,
+bridge removed, package proxies stopped, IP forwarding as before).
+
+POLLS_FLEET_KEEP=1 leaves the machines running after the tests and
+POLLS_FLEET_REUSE=1 tests machines already up and provisioned (both for
+developing the tests; CI does neither).
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from deploylib import DeployedSite
+from fleetlib import FLEET, LB_URL, PHASES, REPO_ROOT, Fleet, assert_ok, phase, provision
+
+# The deployed-API tests of tests/services run here too, against the load balancer.
+sys.path.insert(0, str(REPO_ROOT / "tests" / "services"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PHASES:
+        terminalreporter.write_sep("-", "multi-host lab: phases")
+        for name, seconds in PHASES:
+            terminalreporter.write_line(f"{name:<40} {seconds:7.1f} s")
+        terminalreporter.write_line(f"{'total':<40} {sum(s for _, s in PHASES):7.1f} s")
+
+
+@pytest.fixture(scope="session")
+def fleet():
+    if os.environ.get("POLLS_FLEET_REUSE") == "1":
+        yield Fleet(first_run=None)
+        return
+    try:
+        with phase("boot 5 machines (fleet up)"):
+            subprocess.run([str(FLEET), "up"], check=True, timeout=600)
+        with phase("provision (site.yml, forks 5)"):
+            first = provision(name="first")
+        assert_ok(first)
+        yield Fleet(first_run=first)
+    finally:
+        if os.environ.get("POLLS_FLEET_KEEP") != "1":
+            with phase("teardown (fleet down)"):
+                subprocess.run([str(FLEET), "down"], check=False, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def deployed_site(fleet):
+    """The site as tests/services sees it: here, through the load balancer."""
+    return DeployedSite(LB_URL, "admin", fleet.admin_password(), fleet.first_run)

@@ -1,0 +1,80 @@
+"""Helpers of the multi-host lab tests: the lab's addresses, its machines
+over SSH, playbook runs against it, and the durations of each phase."""
+import os
+import re
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploylib import PlaybookRun
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FLEET = REPO_ROOT / "tests" / "fleet" / "fleet"
+STATE = Path(os.environ.get("POLLS_FLEET_DIR", "/var/lib/polls-fleet"))
+LOG_DIR = Path(os.environ.get("POLLS_TEST_LOG_DIR", "/tmp/polls-test-logs"))
+LB_URL = "http://10.77.0.11"
+WEB_URLS = {"web1": "http://10.77.0.21", "web2": "http://10.77.0.22"}
+PHASES = []
+
+
+@contextmanager
+def phase(name):
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        PHASES.append((name, time.monotonic() - started))
+
+
+def recaps(output):
+    """PLAY RECAP counters per host: {'web1': {'ok': 50, 'changed': 0, ...}, ...}."""
+    result = {}
+    for line in output.splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
+        if match:
+            result[match.group(1)] = {k: int(v) for k, v in (c.split("=") for c in match.group(2).split())}
+    return result
+
+
+@dataclass
+class Fleet:
+    first_run: PlaybookRun
+
+    def ssh(self, machine, command, check=True, timeout=120):
+        result = subprocess.run([str(FLEET), "ssh", machine, command], capture_output=True, text=True,
+                                timeout=timeout)
+        if check:
+            assert result.returncode == 0, f"{machine}: {command}\n{result.stdout}{result.stderr}"
+        return result
+
+    def provision(self, *args, name="provision"):
+        return provision(*args, name=name)
+
+    def admin_password(self):
+        return (STATE / "secrets" / "admin_password").read_text().strip()
+
+    def haproxy_status(self):
+        """{server: status} of the web servers as HAProxy sees them (UP, DOWN, MAINT...)."""
+        out = self.ssh("lb", "echo 'show stat' | sudo socat stdio /run/haproxy/admin.sock").stdout
+        rows = [line.split(",") for line in out.splitlines() if line.startswith("polls_web,")]
+        header = out.splitlines()[0].lstrip("# ").split(",")
+        status = header.index("status")
+        return {row[1]: row[status] for row in rows if row[1] not in ("BACKEND", "FRONTEND")}
+
+
+def provision(*args, name="provision"):
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / f"fleet-{name}-{int(time.time())}.log"
+    proc = subprocess.run([str(FLEET), "provision", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
+    log.write_text(proc.stdout)
+    return PlaybookRun(proc.returncode, proc.stdout, log)
+
+
+def assert_ok(run):
+    tail = "\n".join(run.output.splitlines()[-60:])
+    assert run.returncode == 0, f"playbook failed (full log: {run.log}):\n{tail}"
+
+

@@ -1,0 +1,259 @@
+"""The multi-host deployment behind HAProxy, on five fresh Debian 12 machines
+with systemd (tests/fleet/conftest.py): lb, web1, web2, db, services.
+
+Everything a visitor does goes through the load balancer (10.77.0.11); tests
+that need one web server in particular address it directly (10.77.0.21/.22).
+"""
+import json
+import re
+import shlex
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from deploylib import admin_session, csrf_from, wait_until
+from fleetlib import LB_URL, WEB_URLS, assert_ok, phase, recaps
+from services_site import ServicesClient, png_bytes
+
+pytestmark = pytest.mark.fleet
+
+TIMEOUT = 15
+PAGES = ["/", "/polls/", "/books/", "/books/book/", "/books/author/", "/books/publisher/", "/runtime/",
+         "/runtime/json", "/admin/login/", "/services/", "/services/status.json", "/services/manage/login",
+         "/healthz"]
+
+
+def access_log_lines(fleet, machine, marker):
+    """Lines of the machine's Apache access log that mention marker."""
+    out = fleet.ssh(machine, f"sudo grep -h {marker} /var/log/apache2/polls-access.log || true").stdout
+    return out.splitlines()
+
+
+def test_second_run_changes_nothing(fleet):
+    with phase("second provision (changed=0)"):
+        run = fleet.provision(name="second")
+    assert_ok(run)
+    changed = {host: counters["changed"] for host, counters in recaps(run.output).items()}
+    assert set(changed) == {"lb", "web1", "web2", "db", "services"}
+    assert all(count == 0 for count in changed.values()), (changed, run.changed_tasks())
+
+
+def test_every_page_answers_through_the_load_balancer_from_both_web_servers(fleet):
+    marker = uuid.uuid4().hex
+    for path in PAGES:
+        for _ in range(2):  # round robin: each path once from each web server
+            response = requests.get(LB_URL + path, params={"probe": marker}, timeout=TIMEOUT)
+            assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    static = re.search(r'href="(/static/[^"]+\.css)"', requests.get(LB_URL + "/polls/", timeout=TIMEOUT).text)
+    assert static and requests.get(LB_URL + static.group(1), timeout=TIMEOUT).status_code == 200
+    for machine in WEB_URLS:
+        assert len(access_log_lines(fleet, machine, marker)) >= len(PAGES) // 2, machine
+
+
+def test_healthz_reports_every_service_configured_and_ok_from_each_web_server():
+    for machine, url in WEB_URLS.items():
+        body = requests.get(url + "/healthz", timeout=TIMEOUT).json()
+        assert body["status"] == "ok" and body["overall"] == "ok", (machine, body)
+        services = body["services"]
+        assert all(s["configured"] and s["ok"] for s in services.values()), (machine, services)
+        assert {"database", "redis", "mongo", "rabbitmq", "swift"} <= set(services), services
+
+
+def test_client_address_comes_from_the_load_balancer_only(fleet):
+    """Apache logs the client's address from X-Forwarded-For only when the load
+    balancer sent it; a client's own X-Forwarded-For is never believed."""
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    via_lb, direct = uuid.uuid4().hex, uuid.uuid4().hex
+    for _ in range(2):
+        requests.get(LB_URL + "/healthz", params={"probe": via_lb}, headers=spoofed, timeout=TIMEOUT)
+    requests.get(WEB_URLS["web1"] + "/healthz", params={"probe": direct}, headers=spoofed, timeout=TIMEOUT)
+    lines = access_log_lines(fleet, "web1", via_lb) + access_log_lines(fleet, "web2", via_lb)
+    assert lines and all(line.startswith("10.77.0.1 ") for line in lines), lines  # the host, not lb's .11
+    lines = access_log_lines(fleet, "web1", direct)
+    assert lines and all(line.startswith("10.77.0.1 ") for line in lines), lines
+
+
+def test_forwarded_proto_is_believed_from_the_load_balancer_only(fleet):
+    """X-Forwarded-Proto: https makes Django treat a request as HTTPS, whose
+    CSRF check then insists on a Referer: visible in the 403's explanation."""
+    headers = {"X-Forwarded-Proto": "https"}
+    direct = requests.post(WEB_URLS["web1"] + "/admin/login/", headers=headers, timeout=TIMEOUT)
+    assert direct.status_code == 403 and "Referer" not in direct.text
+    from_lb = fleet.ssh("lb", "curl -s -X POST -H 'X-Forwarded-Proto: https' -H 'Host: 10.77.0.11' "
+                              "http://10.77.0.21/admin/login/").stdout
+    assert "Referer" in from_lb and "CSRF" in from_lb
+
+
+def test_vote_through_web1_is_counted_once_and_seen_through_web2(fleet):
+    text = f"Fleet question {uuid.uuid4().hex[:8]}"
+    created = fleet.ssh("web1", "sudo polls-manage shell -c " + shlex.quote(
+        "from django.utils import timezone; from polls.models import Question; "
+        f"q = Question.objects.create(question_text={text!r}, pub_date=timezone.now()); "
+        "c = q.choice_set.create(choice_text='Yes'); q.choice_set.create(choice_text='No'); "
+        "print(q.pk, c.pk)")).stdout.split()
+    question_id, choice_id = created[-2:]
+    try:
+        web1 = requests.Session()
+        form = web1.get(f"{WEB_URLS['web1']}/polls/{question_id}/", timeout=TIMEOUT)
+        assert form.status_code == 200
+        vote = web1.post(f"{WEB_URLS['web1']}/polls/{question_id}/vote/",
+                         data={"csrfmiddlewaretoken": csrf_from(form.text), "choice": choice_id}, timeout=TIMEOUT)
+        assert vote.status_code == 200 and vote.url.endswith(f"/polls/{question_id}/results/")
+        results = requests.get(f"{WEB_URLS['web2']}/polls/{question_id}/results/", timeout=TIMEOUT)
+        assert results.status_code == 200
+        assert re.search(r"Yes -- 1 vote\b", results.text), results.text
+        assert re.search(r"No -- 0 votes\b", results.text), results.text
+        votes = fleet.ssh("web2", "sudo polls-manage shell -c " + shlex.quote(
+            f"from polls.models import Choice; print(Choice.objects.get(pk={choice_id}).votes)")).stdout.split()[-1]
+        assert votes == "1"
+    finally:
+        fleet.ssh("web1", "sudo polls-manage shell -c " + shlex.quote(
+            f"from polls.models import Question; Question.objects.filter(pk={question_id}).delete()"))
+
+
+def test_upload_through_web2_is_served_through_web1(deployed_site):
+    web2 = ServicesClient(WEB_URLS["web2"])
+    web2.login(deployed_site.admin_user, deployed_site.admin_password)
+    data = png_bytes(rgb=(200, 30, 90))
+    response = web2.upload(data)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    web1 = ServicesClient(WEB_URLS["web1"])
+    original = web1.get(body["img_path"])
+    assert original.status_code == 200 and original.content == data
+    thumb = web1.get(body["thumb_img_path"])
+    assert thumb.status_code == 200 and thumb.content.startswith(b"\x89PNG")
+
+
+def test_stats_page_is_on_loopback_behind_a_password(fleet):
+    assert fleet.ssh("lb", "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8404/").stdout == "401"
+    with pytest.raises(requests.ConnectionError):
+        requests.get("http://10.77.0.11:8404/", timeout=5)
+
+
+def test_service_ports_are_unreachable_from_the_load_balancer(fleet):
+    probe = (
+        "import socket\n"
+        "for host, port in [('10.77.1.31', 3306), ('10.77.1.32', 6379), ('10.77.1.32', 5672),"
+        " ('10.77.1.32', 27017), ('10.77.1.32', 8080)]:\n"
+        "    try:\n"
+        "        socket.create_connection((host, port), timeout=3).close(); print(host, port, 'open')\n"
+        "    except OSError as exc:\n"
+        "        print(host, port, 'closed', exc.errno)\n"
+    )
+    command = "python3 -c " + shlex.quote(probe)
+    from_lb = fleet.ssh("lb", command).stdout.splitlines()
+    assert len(from_lb) == 5 and all(" closed " in line for line in from_lb), from_lb
+    from_web = fleet.ssh("web1", command).stdout.splitlines()
+    assert len(from_web) == 5 and all(line.endswith(" open") for line in from_web), from_web
+
+
+def test_nothing_listens_beyond_loopback_but_the_private_addresses(fleet):
+    private = {"lb": {"10.77.0.11"}, "web1": {"10.77.0.21"}, "web2": {"10.77.0.22"},
+               "db": {"10.77.1.31"}, "services": {"10.77.1.32"}}
+    for machine, addresses in private.items():
+        out = fleet.ssh(machine, "sudo ss -Hltn").stdout
+        for line in out.splitlines():
+            local = line.split()[3]
+            address, port = local.rsplit(":", 1)
+            address = address.strip("[]").split("%")[0]
+            if port == "22":
+                continue  # SSH, how the machines are managed
+            assert address in addresses or address.startswith("127.") or address == "::1", (machine, line)
+
+
+def test_login_survives_web1_stopping(fleet, deployed_site):
+    """Logged in through the load balancer, then web1's Apache stops: the
+    session goes on on web2 (sessions are in the database and Redis), no
+    request fails once HAProxy's health check has noticed (about 2 s), and
+    web1 rejoins by itself when Apache is back."""
+    session = admin_session(deployed_site)
+    failures, answered = [], []
+    stop_at = {}
+    done = threading.Event()
+
+    def keep_asking():
+        while not done.is_set():
+            try:
+                response = session.get(LB_URL + "/admin/", timeout=TIMEOUT, allow_redirects=False)
+                (answered if response.status_code == 200 else failures).append((time.monotonic(), response.status_code))
+            except requests.RequestException as exc:
+                failures.append((time.monotonic(), repr(exc)))
+            time.sleep(0.02)
+
+    worker = threading.Thread(target=keep_asking)
+    worker.start()
+    try:
+        time.sleep(2)
+        stop_at["t"] = time.monotonic()
+        fleet.ssh("web1", "sudo systemctl stop apache2")
+        wait_until(lambda: fleet.haproxy_status().get("web1", "").startswith("DOWN"), timeout=15,
+                   what="HAProxy to take web1 out")
+        time.sleep(5)
+    finally:
+        done.set()
+        worker.join(timeout=30)
+        fleet.ssh("web1", "sudo systemctl start apache2")
+    late = [f for f in failures if f[0] > stop_at["t"] + 4]
+    print(f"web1 stopped: {len(answered)} answered, {len(failures)} failed ({len(late)} after the check window)")
+    assert not late, late
+    assert len([a for a in answered if a[0] > stop_at["t"] + 4]) > 10  # still logged in, on web2
+    wait_until(lambda: fleet.haproxy_status().get("web1") == "UP", timeout=30, what="web1 back in the pool")
+
+
+def test_rolling_deploy_of_a_changed_setting_loses_no_request(fleet):
+    """The playbook changes a setting on both web servers, one at a time, each
+    out of the pool while it changes, under a steady load through HAProxy."""
+    mark = uuid.uuid4().hex[:12]
+    results = {"ok": 0, "failed": []}
+    lock = threading.Lock()
+    done = threading.Event()
+    deadline = time.monotonic() + 900  # bounded even if the playbook hangs
+
+    def load():
+        with requests.Session() as client:
+            while not done.is_set() and time.monotonic() < deadline:
+                for path in ("/polls/", "/healthz", "/runtime/json"):
+                    try:
+                        response = client.get(LB_URL + path, timeout=30)
+                        ok = response.status_code == 200
+                    except requests.RequestException as exc:
+                        ok, response = False, exc
+                    with lock:
+                        if ok:
+                            results["ok"] += 1
+                        else:
+                            results["failed"].append((path, getattr(response, "status_code", repr(response))))
+                    time.sleep(0.02)  # a steady load, not a flood
+
+    def watch_the_pool():
+        while not done.is_set() and time.monotonic() < deadline:
+            pool_states.append(fleet.haproxy_status())
+            time.sleep(0.5)
+
+    pool_states = []
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        workers = [pool.submit(load) for _ in range(4)] + [pool.submit(watch_the_pool)]
+        try:
+            with phase("rolling deploy under load"):
+                run = fleet.provision("--limit", "lb:web", "-e",
+                                      json.dumps({"polls_app_extra_env": {"POLLS_FLEET_MARK": mark}}), name="rolling")
+        finally:
+            done.set()
+            for worker in workers:
+                worker.result()
+    assert_ok(run)
+    print(f"rolling deploy: {results['ok']} requests answered, {len(results['failed'])} failed")
+    assert results["failed"] == []
+    assert results["ok"] > 100
+    for machine in WEB_URLS:
+        assert fleet.ssh(machine, "sudo grep -c POLLS_FLEET_MARK=" + mark + " /etc/polls/env").stdout.strip() == "1"
+    # One at a time: each web server was out of the pool at some point, never both at once.
+    out_of_pool = [{name for name, status in states.items() if status == "MAINT"} for states in pool_states]
+    assert {"web1"} in out_of_pool and {"web2"} in out_of_pool, pool_states
+    assert {"web1", "web2"} not in out_of_pool
+    # Both came back into the pool.
+    assert fleet.haproxy_status() == {"web1": "UP", "web2": "UP"}
