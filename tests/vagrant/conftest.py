@@ -29,7 +29,8 @@ LOG_DIR = Path(os.environ.get("POLLS_TEST_LOG_DIR", "/tmp/polls-test-logs"))
 ETH0_BRIDGE, ETH0_CIDR = "vlxcbr0", "10.0.4.1/24"
 PRIVATE_BRIDGE, PRIVATE_CIDR = "vlxcbr1", "192.168.56.1/24"
 PROXY_NAME, PROXY_ADDR, PROXY_PORT = "vagrant", "10.0.4.1", 3142
-GUEST_URL = "http://192.168.56.101"
+GUEST_URL = "https://192.168.56.101"
+GUEST_CA = "/etc/apache2/tls/ca.crt"  # the local CA the httpd role makes in the VM
 HOST_NET_TAG = "vagrant-test"
 PACKAGES = ["vagrant", "vagrant-lxc", "lxc", "debootstrap", "tinyproxy", "dnsmasq-base", "rsync"]
 
@@ -135,6 +136,24 @@ def install_packages():
                        check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
+def trust_guest_ca(vm, bundle):
+    """Make every requests call verify against the VM's local CA as well as this
+    machine's (REQUESTS_CA_BUNDLE, which the local deployment tests set)."""
+    previous = os.environ.get("REQUESTS_CA_BUNDLE")
+    guest_ca = vm.ssh(f"cat {GUEST_CA}")
+    pem = guest_ca[guest_ca.index("-----BEGIN CERTIFICATE-----"):]
+    bundle.write_text((Path(previous).read_text() if previous else "") + pem)
+    os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
+    return previous
+
+
+def restore_ca_bundle(previous):
+    if previous is None:
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    else:
+        os.environ["REQUESTS_CA_BUNDLE"] = previous
+
+
 def copy_worktree(dest):
     """The repository's files as they are now (tracked and new, not ignored): the
     machine's .vagrant/ state then lives in a throwaway directory."""
@@ -178,8 +197,11 @@ def vagrant_vm(tmp_path_factory):
         with phase("lab: box (debootstrap and box build, or the cache)"):
             lab("build-box")
         vm.up = vm.vagrant("up", "--provider=lxc", name="up")
+        ca_bundle = trust_guest_ca(vm, workdir.parent / "ca-bundle.crt") if vm.up.returncode == 0 else None
         yield vm
     finally:
+        if vm.up is not None and vm.up.returncode == 0:
+            restore_ca_bundle(ca_bundle)
         try:
             if (workdir / ".vagrant").exists():
                 vm.vagrant("destroy", "-f", name="destroy")

@@ -44,13 +44,21 @@ def test_pages_answer_on_the_private_address(site, path):
     assert response.status_code == 200, f"{path}: {response.status_code}"
 
 
-def test_home_page_through_the_forwarded_port(vagrant_vm, site):
+def test_the_forwarded_port_reaches_the_guest(vagrant_vm, site):
+    """Port 80 of the guest: /healthz answers there over plain HTTP (for load
+    balancers and monitors); everything else redirects to HTTPS."""
     port = vagrant_vm.forwarded_port()
-    response = requests.get(f"http://127.0.0.1:{port}/", timeout=TIMEOUT)
-    assert response.status_code == 200
-    title = re.compile(r"<title>(.*?)</title>", re.S)
-    assert title.search(response.text).group(1) == title.search(
-        requests.get(site.url("/"), timeout=TIMEOUT).text).group(1)
+    health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=TIMEOUT)
+    assert health.status_code == 200 and health.json()["status"] == "ok", health.text
+    home = requests.get(f"http://127.0.0.1:{port}/polls/", timeout=TIMEOUT, allow_redirects=False)
+    assert home.status_code == 301 and home.headers["Location"] == "https://127.0.0.1/polls/"
+
+
+def test_the_private_address_redirects_to_https(site):
+    response = requests.get(site.url("/polls/").replace("https://", "http://"), timeout=TIMEOUT,
+                            allow_redirects=False)
+    assert response.status_code == 301 and response.headers["Location"] == site.url("/polls/")
+    assert "Strict-Transport-Security" in requests.get(site.url("/"), timeout=TIMEOUT).headers
 
 
 def test_admin_login_with_the_generated_password(site):
