@@ -1,6 +1,9 @@
 """The home page (the book's chapter 5.2): the project's own applications."""
 from django.apps import apps
-from django.urls import NoReverseMatch, Resolver404, get_resolver, get_script_prefix, resolve, reverse
+from django.conf import settings
+from django.urls import (
+    NoReverseMatch, Resolver404, get_resolver, get_script_prefix, get_urlconf, resolve, reverse,
+)
 from django.views.generic import TemplateView
 
 # Apps that are not this project's own: Django's contrib apps, DRF, and the
@@ -53,10 +56,29 @@ def project_apps():
     return result
 
 
+# The list only changes with the code (a new process), so each process builds
+# it once per URL prefix instead of on every request: reversing and resolving
+# a URL per app made the home page cost as much as a page that queries the
+# database. Keyed by script prefix and URLconf, which the URLs depend on.
+_app_lists = {}
+_APP_LISTS_MAX = 16  # a few prefixes at most; never grows without bound
+
+
+def cached_project_apps():
+    key = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    app_list = _app_lists.get(key)
+    if app_list is None:
+        app_list = project_apps()
+        if len(_app_lists) >= _APP_LISTS_MAX:
+            _app_lists.clear()
+        _app_lists[key] = app_list
+    return app_list
+
+
 class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["app_list"] = project_apps()
+        context["app_list"] = cached_project_apps()
         return context

@@ -96,3 +96,85 @@ def runtime_info(environ):
         "python_prefix": sys.prefix,
         "server_software": environ.get("SERVER_SOFTWARE"),
     }
+
+
+# --- mod_wsgi's own metrics ---------------------------------------------------
+# mod_wsgi (4.6+) records, per process, what each request cost and how busy
+# its threads are, once ``mod_wsgi.start_recording_metrics()`` has been called
+# in that process (RuntimeConfig.ready does it under mod_wsgi):
+#
+# * ``process_metrics()``: totals since the process started (request_count,
+#   cpu_time, memory_rss, memory_max_rss, request_threads, active_requests,
+#   per-thread request counts);
+# * ``request_metrics()``: the sample since the previous call *in this process*
+#   (whoever made it): capacity_utilization (0..1, share of thread time spent
+#   on requests), request_throughput (req/s), request_count, and the mean
+#   server_time (Apache accepted -> handed on), queue_time (waiting for a
+#   daemon thread), daemon_time, application_time (inside Django) in seconds,
+#   request_threads_active / _maximum.
+#
+# Both return None when recording is off, and do not exist outside mod_wsgi.
+
+def start_recording_metrics():
+    """Turn on mod_wsgi's metrics in this process; False outside mod_wsgi."""
+    mod_wsgi = _module("mod_wsgi")
+    start = getattr(mod_wsgi, "start_recording_metrics", None)
+    if not callable(start):
+        return False
+    try:
+        start()
+    except Exception:  # noqa: BLE001 - metrics are a nicety, never a reason to fail
+        return False
+    return True
+
+
+def _call(module, name):
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        return None
+    try:
+        value = fn()
+    except Exception:  # noqa: BLE001
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _number(data, key, scale=1.0, digits=3):
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return round(value * scale, digits)
+
+
+def wsgi_metrics(environ):
+    """mod_wsgi's metrics of the process serving this request, or None (not
+    mod_wsgi, or metrics not recorded). Times are milliseconds, memory MB."""
+    if detect_mode(environ) == "not mod_wsgi":
+        return None
+    mod_wsgi = _module("mod_wsgi")
+    process = _call(mod_wsgi, "process_metrics")
+    sample = _call(mod_wsgi, "request_metrics")
+    if process is None and sample is None:
+        return None
+    process, sample = process or {}, sample or {}
+    return {
+        "pid": process.get("pid", sample.get("pid")),
+        # The sample since the previous call in this process.
+        "sample_seconds": _number(sample, "sample_period", digits=2),
+        "capacity_utilization": _number(sample, "capacity_utilization", digits=4),
+        "request_throughput": _number(sample, "request_throughput", digits=1),
+        "sample_requests": sample.get("request_count"),
+        "server_time_ms": _number(sample, "server_time", 1000),
+        "queue_time_ms": _number(sample, "queue_time", 1000),
+        "daemon_time_ms": _number(sample, "daemon_time", 1000),
+        "application_time_ms": _number(sample, "application_time", 1000),
+        "request_time_ms": _number(sample, "request_time", 1000),
+        "threads_busy": sample.get("request_threads_active", process.get("active_requests")),
+        "threads_maximum": sample.get("request_threads_maximum"),
+        # Totals since the process started.
+        "requests_total": process.get("request_count"),
+        "active_requests": process.get("active_requests"),
+        "cpu_seconds": _number(process, "cpu_time", digits=2),
+        "memory_rss_mb": _number(process, "memory_rss", 1 / 2**20, 1),
+        "memory_max_rss_mb": _number(process, "memory_max_rss", 1 / 2**20, 1),
+    }

@@ -1,7 +1,8 @@
 from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from runtime.info import runtime_info
+from runtime.info import runtime_info, wsgi_metrics
 
 
 class RuntimePage(TemplateView):
@@ -12,8 +13,16 @@ class RuntimePage(TemplateView):
         info = runtime_info(self.request.environ)
         context["info"] = info
         context["rows"] = [(key, info[key]) for key in info if key != "application_group_label"]
+        metrics = wsgi_metrics(self.request.environ)
+        context["metrics"] = metrics
+        context["metric_rows"] = list(metrics.items()) if metrics else []
         return context
 
 
+@never_cache
 def runtime_json(request):
-    return JsonResponse(runtime_info(request.environ))
+    """runtime_info plus "metrics": mod_wsgi's figures of the process that
+    answered (None outside mod_wsgi). The runtime page polls it."""
+    data = runtime_info(request.environ)
+    data["metrics"] = wsgi_metrics(request.environ)
+    return JsonResponse(data)

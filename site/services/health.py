@@ -4,6 +4,7 @@ Interface (used by the dashboard and /healthz):
 
     check_all() -> list[dict]      # database, redis, mongo, rabbitmq, swift
     check_database() -> dict
+    cached_services() -> list[dict]  # check_services(), shared for a few seconds
 
 Each dict is {"name", "key", "configured", "ok", "latency_ms", "version",
 "detail"}. A service that is not configured has configured=False, ok=False
@@ -14,6 +15,7 @@ network checks in parallel so it takes about as long as the slowest one.
 import concurrent.futures
 import json
 import logging
+import threading
 import time
 import urllib.request
 
@@ -188,3 +190,65 @@ def check_all():
     """All checks, database first. The database check runs in the calling
     thread (Django's connections are per thread); the others in parallel."""
     return [check_database(), *check_services()]
+
+
+# --- Shared results for /healthz, the dashboard and status.json -----------------
+# Monitors may ask every second, from many threads at once. The slow checks
+# (connecting to Redis, MongoDB, RabbitMQ, Swift: up to ~2 x SERVICES_TIMEOUT)
+# are therefore shared by the threads of a process and refreshed in the
+# background ("stale-while-revalidate"): once a result exists, a request never
+# waits for a check and never queues behind a lock. The lock below only guards
+# a few assignments. Only the very first request of a process (or the first
+# after clear_cache()) waits, for the one refresh that is under way.
+CACHE_SECONDS = 5.0
+_lock = threading.Lock()
+_cache = {"at": 0.0, "results": None, "refreshing": None}  # refreshing: an Event while a refresh runs
+
+
+def _refresh(done):
+    try:
+        results = check_services()
+    except Exception as exc:  # check_services never raises; a refresh must not die silently either
+        logger.warning("health refresh failed: %s: %s", exc.__class__.__name__, exc)
+        results = None
+    with _lock:
+        if results is not None:
+            _cache.update(at=time.monotonic(), results=results)
+        _cache["refreshing"] = None
+    done.set()
+
+
+def _start_refresh():
+    """Start a background refresh unless one runs; the Event set when it ends.
+    Call with _lock held."""
+    done = _cache["refreshing"]
+    if done is None:
+        done = _cache["refreshing"] = threading.Event()
+        threading.Thread(target=_refresh, args=(done,), name="health-refresh", daemon=True).start()
+    return done
+
+
+def cached_services(max_age=None):
+    """check_services(), at most about `max_age` (CACHE_SECONDS) old plus one
+    refresh: a stale result is returned at once while one background refresh
+    replaces it."""
+    max_age = CACHE_SECONDS if max_age is None else max_age
+    with _lock:
+        results, age = _cache["results"], time.monotonic() - _cache["at"]
+        if results is not None and age < max_age:
+            return results
+        done = _start_refresh()
+    if results is not None:
+        return results  # stale but immediate; the refresh is under way
+    done.wait(backends.timeout() * 2 + 2)
+    with _lock:
+        results = _cache["results"]
+    if results is None:
+        return [_result(key, detail="health check still running") for key in KEYS if key in CHECKS]
+    return results
+
+
+def clear_cache():
+    """Forget the shared results: the next caller waits for fresh ones."""
+    with _lock:
+        _cache.update(at=0.0, results=None)

@@ -12,8 +12,6 @@ the org chart data from the stores of ``services.stores`` -- the same code the
 REST API uses, so a page shows exactly what the API would answer.
 """
 import logging
-import threading
-import time
 from functools import wraps
 
 from django.conf import settings
@@ -44,31 +42,15 @@ GROUPS_PER_PAGE = 10
 
 # /healthz must stay cheap even when a load balancer asks every second: the
 # slow part (connecting to Redis, MongoDB, RabbitMQ, Swift) is shared between
-# the requests of a process for a few seconds. The database is asked every time.
-_OTHERS_TTL = 5.0
-_others_lock = threading.Lock()
-_others_cache = {"at": 0.0, "results": None}
-
-
+# the requests of a process and refreshed in the background
+# (health.cached_services). The database is asked every time.
 def _other_services():
-    """health.check_services(), cached for a few seconds per process."""
-    now = time.monotonic()
-    cached = _others_cache["results"]
-    if cached is not None and now - _others_cache["at"] < _OTHERS_TTL:
-        return cached
-    with _others_lock:
-        cached = _others_cache["results"]
-        if cached is not None and time.monotonic() - _others_cache["at"] < _OTHERS_TTL:
-            return cached
-        others = health.check_services()
-        _others_cache.update(at=time.monotonic(), results=others)
-        return others
+    return health.cached_services()
 
 
 def clear_health_cache():
-    """Forget the cached results (tests)."""
-    with _others_lock:
-        _others_cache.update(at=0.0, results=None)
+    """Forget the cached results (tests, and the dashboard's fresh view)."""
+    health.clear_cache()
 
 
 def _status_payload(request, *, fresh):

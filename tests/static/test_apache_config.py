@@ -64,7 +64,7 @@ def test_daemon_mode_directives(tmp_path):
     assert "WSGIPythonHome" not in conf["polls-wsgi"]
     site = conf["polls-site"]
     assert "WSGIDaemonProcess polls" in site and "WSGIProcessGroup polls" in site
-    for option in ("python-home=/srv/polls/venv", "display-name=%{GROUP}", "processes=2", "threads=15",
+    for option in ("python-home=/srv/polls/venv", "display-name=%{GROUP}", "processes=2", "threads=5",
                    "request-timeout=60", "queue-timeout=45", "socket-timeout=60", "connect-timeout=15"):
         assert option in site, option
     assert "WSGIApplicationGroup %{GLOBAL}" in site

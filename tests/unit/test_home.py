@@ -87,3 +87,31 @@ def test_app_link_falls_back_to_the_root_of_its_namespace(monkeypatch):
     assert mysite.views.app_index_url(SimpleNamespace(label="polls")) == "/polls/"
     # runtime's root answers too; a namespace whose root does not would give None.
     assert mysite.views.app_index_url(SimpleNamespace(label="runtime")) == "/runtime/"
+
+
+def test_home_builds_its_app_list_once_per_prefix(client, monkeypatch):
+    """The app list is built on the first request of a process, not on each."""
+    import mysite.views
+
+    calls = []
+    real = mysite.views.project_apps
+
+    def counting():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(mysite.views, "project_apps", counting)
+    monkeypatch.setattr(mysite.views, "_app_lists", {})
+    for _ in range(3):
+        assert 'href="/polls/"' in client.get("/").content.decode()
+    assert len(calls) == 1
+
+    from django.urls import get_script_prefix, set_script_prefix
+
+    saved = get_script_prefix()
+    set_script_prefix("/site/")
+    try:
+        assert 'href="/site/polls/"' in client.get("/").content.decode()
+    finally:
+        set_script_prefix(saved)
+    assert len(calls) == 2

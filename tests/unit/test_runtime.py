@@ -135,3 +135,93 @@ def test_urls(client):
     assert reverse("runtime:json") == "/runtime/json"
     assert client.get("/runtime/").status_code == 200
     assert client.get("/runtime/json").json()["mode"] == "not mod_wsgi"
+
+
+# --- mod_wsgi's metrics -------------------------------------------------------
+PROCESS_METRICS = {
+    "pid": 4242, "request_busy_time": 1.5, "request_count": 120, "memory_max_rss": 64 * 2**20,
+    "memory_rss": 60 * 2**20, "cpu_user_time": 3.0, "cpu_system_time": 0.5, "cpu_time": 3.5,
+    "restart_time": 1.0, "current_time": 2.0, "running_time": 1, "request_threads": 5,
+    "active_requests": 2, "threads": [{"thread_id": 1, "request_count": 60}],
+}
+REQUEST_METRICS = {
+    "pid": 4242, "sample_period": 2.0, "capacity_utilization": 0.375, "request_count": 40,
+    "request_throughput": 20.0, "server_time": 0.0001, "queue_time": 0.0025, "daemon_time": 0.0002,
+    "application_time": 0.0123, "request_time": 0.015, "request_threads_active": 3,
+    "request_threads_maximum": 5, "server_time_buckets": [0] * 65,
+}
+
+
+@pytest.fixture
+def recording_mod_wsgi(fake_mod_wsgi):
+    calls = []
+    fake_mod_wsgi.start_recording_metrics = lambda: calls.append("start")
+    fake_mod_wsgi.process_metrics = lambda: dict(PROCESS_METRICS)
+    fake_mod_wsgi.request_metrics = lambda: dict(REQUEST_METRICS)
+    fake_mod_wsgi.recording_calls = calls
+    return fake_mod_wsgi
+
+
+@pytest.mark.parametrize("environ", [DAEMON, EMBEDDED])
+def test_metrics_in_json_in_both_modes(recording_mod_wsgi, environ):
+    metrics = json_for(environ)["metrics"]
+    assert metrics["pid"] == 4242
+    assert metrics["capacity_utilization"] == 0.375
+    assert metrics["request_throughput"] == 20.0
+    assert metrics["sample_requests"] == 40
+    assert metrics["queue_time_ms"] == 2.5
+    assert metrics["application_time_ms"] == 12.3
+    assert metrics["request_time_ms"] == 15.0
+    assert metrics["threads_busy"] == 3 and metrics["threads_maximum"] == 5
+    assert metrics["requests_total"] == 120
+    assert metrics["memory_rss_mb"] == 60.0 and metrics["memory_max_rss_mb"] == 64.0
+    assert metrics["cpu_seconds"] == 3.5
+    # Only JSON-friendly scalars: no histograms, no per-thread lists.
+    assert all(v is None or isinstance(v, (int, float)) for v in metrics.values())
+
+
+def test_no_metrics_outside_mod_wsgi(recording_mod_wsgi):
+    assert json_for({})["metrics"] is None
+
+
+def test_no_metrics_when_not_recording(fake_mod_wsgi):
+    fake_mod_wsgi.process_metrics = lambda: None
+    fake_mod_wsgi.request_metrics = lambda: None
+    assert json_for(DAEMON)["metrics"] is None
+
+
+def test_metrics_functions_missing_or_failing(fake_mod_wsgi):
+    # mod_wsgi older than 4.6 has neither function: no metrics, no error.
+    assert json_for(DAEMON)["metrics"] is None
+
+    def boom():
+        raise RuntimeError("metrics not available")
+
+    fake_mod_wsgi.process_metrics = boom
+    fake_mod_wsgi.request_metrics = lambda: {"capacity_utilization": "n/a", "request_count": 1}
+    metrics = json_for(DAEMON)["metrics"]
+    assert metrics["capacity_utilization"] is None
+    assert metrics["sample_requests"] == 1
+    assert metrics["memory_rss_mb"] is None
+
+
+def test_recording_starts_only_under_mod_wsgi(recording_mod_wsgi, monkeypatch):
+    assert runtime_info_module.start_recording_metrics() is True
+    assert recording_mod_wsgi.recording_calls == ["start"]
+    monkeypatch.delattr(recording_mod_wsgi, "start_recording_metrics")
+    assert runtime_info_module.start_recording_metrics() is False
+
+
+def test_page_shows_metrics_and_polls_the_json(recording_mod_wsgi):
+    request = RequestFactory().get("/runtime/", **DAEMON)
+    response = RuntimePage.as_view()(request)
+    html = response.render().content.decode()
+    assert 'data-metric="capacity_utilization">0.375<' in html
+    assert 'data-metric="queue_time_ms">2.5<' in html
+    assert f'data-url="{reverse("runtime:json")}"' in html
+    assert "runtime/live.js" in html
+
+
+def test_page_without_mod_wsgi_says_not_available(client):
+    html = client.get(reverse("runtime:page")).content.decode()
+    assert 'id="wsgi-metrics-none"' in html
