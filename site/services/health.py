@@ -1,16 +1,17 @@
 """Health checks of the site's backing services.
 
-Interface (used by the dashboard and /healthz):
+Interface (used by the dashboard, status.json and /healthz):
 
-    check_all() -> list[dict]      # database, redis, mongo, rabbitmq, swift
-    check_database() -> dict
+    check_database() -> dict         # asked on every request
+    check_services() -> list[dict]   # redis, mongo, rabbitmq, swift, in parallel
     cached_services() -> list[dict]  # check_services(), shared for a few seconds
+    clear_cache()                    # the next cached_services() waits for fresh results
 
 Each dict is {"name", "key", "configured", "ok", "latency_ms", "version",
 "detail"}. A service that is not configured has configured=False, ok=False
 and a detail saying what the site does instead. Each check is bounded by
-about settings.SERVICES_TIMEOUT (2 s) and never raises; check_all runs the
-network checks in parallel so it takes about as long as the slowest one.
+about settings.SERVICES_TIMEOUT (2 s) and never raises; check_services runs
+the network checks in parallel so it takes about as long as the slowest one.
 """
 import concurrent.futures
 import json
@@ -184,12 +185,6 @@ def check_services():
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return [results[key] for key in KEYS if key in CHECKS]
-
-
-def check_all():
-    """All checks, database first. The database check runs in the calling
-    thread (Django's connections are per thread); the others in parallel."""
-    return [check_database(), *check_services()]
 
 
 # --- Shared results for /healthz, the dashboard and status.json -----------------

@@ -13,7 +13,8 @@ import logging
 import threading
 
 from services import backends
-from services.stores.base import GROUP_WRITABLE, MAX_DEPTH, ORG_WRITABLE, Store, now
+from services.stores.base import GROUP_WRITABLE, ORG_WRITABLE, Store, now
+from services.tree import MAX_DEPTH
 
 logger = logging.getLogger("services")
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from services.api import chart_cache_key
+from services.api.charts import chart_cache_key
 
 pytestmark = pytest.mark.django_db
 

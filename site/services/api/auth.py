@@ -1,4 +1,5 @@
-"""manage/login and manage/logout: the JSON session login of the org chart API.
+"""manage/login and manage/logout: the JSON session login of the org chart API
+(the pages' login form is services.views.auth).
 
 GET  manage/login   -> {"csrftoken", "user", "is_staff"} and sets the csrftoken cookie
 POST manage/login   {"id", "password"} (X-CSRFToken header required)
@@ -15,8 +16,8 @@ from django.utils.decorators import method_decorator
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 
-from services.api_common import ServicesAPIView, enforce_csrf
-from services.serializers import LoginSerializer
+from services.api.base import ServicesAPIView, enforce_csrf
+from services.api.serializers import LoginSerializer
 
 logger = logging.getLogger("services")
 
@@ -29,7 +30,7 @@ def _whoami(request):
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
-class LoginView(ServicesAPIView):
+class ApiLoginView(ServicesAPIView):
     # Anyone may call it; the session tells who is logged in. CSRF is checked by
     # hand in post() because DRF checks it only for logged-in users.
     permission_classes = [permissions.AllowAny]
@@ -69,7 +70,7 @@ class LoginView(ServicesAPIView):
         })
 
 
-class LogoutView(ServicesAPIView):
+class ApiLogoutView(ServicesAPIView):
     permission_classes = [permissions.AllowAny]
 
     def post(self, request):
