@@ -13,6 +13,7 @@ and a detail saying what the site does instead. Each check is bounded by
 about settings.SERVICES_TIMEOUT (2 s) and never raises; check_services runs
 the network checks in parallel so it takes about as long as the slowest one.
 """
+
 import concurrent.futures
 import json
 import logging
@@ -53,7 +54,9 @@ def _run(key, probe, name=None):
     except Exception as exc:  # a health check never raises
         logger.warning("health check %s failed: %s: %s", key, exc.__class__.__name__, exc)
         return _result(
-            key, name=name, ok=False,
+            key,
+            name=name,
+            ok=False,
             latency_ms=round((time.monotonic() - started) * 1000, 1),
             detail=f"{exc.__class__.__name__}: {exc}"[:300],
         )
@@ -61,9 +64,12 @@ def _run(key, probe, name=None):
     if len(out) > 2:
         name = out[2]
     return _result(
-        key, name=name, ok=True,
+        key,
+        name=name,
+        ok=True,
         latency_ms=round((time.monotonic() - started) * 1000, 1),
-        version=version, detail=detail,
+        version=version,
+        detail=detail,
     )
 
 
@@ -145,8 +151,12 @@ def check_swift():
         from swiftclient.client import Connection
 
         conn = Connection(
-            authurl=settings.SWIFT_AUTH_URL, user=settings.SWIFT_USER, key=settings.SWIFT_KEY,
-            auth_version="1", retries=0, timeout=backends.timeout(),
+            authurl=settings.SWIFT_AUTH_URL,
+            user=settings.SWIFT_USER,
+            key=settings.SWIFT_KEY,
+            auth_version="1",
+            retries=0,
+            timeout=backends.timeout(),
         )
         try:
             conn.head_account()

@@ -12,6 +12,7 @@ demand); otherwise to Django's default storage (MEDIA_ROOT) under
 services/images/. Either way the site serves them at the URL of
 services:image (services/api/uploads.py).
 """
+
 import io
 import logging
 import re

@@ -1,6 +1,7 @@
 """URLs under /services/ (app_name "services"): the pages, then the REST API
 (services/api/urls.py). No page path overlaps an API path: the API has
 orgs/..., org-chart/..., upload, images/..., manage/login and manage/logout."""
+
 from django.urls import include, path
 
 from services.views import auth, dashboard, manage, org_chart

@@ -7,12 +7,13 @@ POST manage/login   {"id", "password"} (X-CSRFToken header required)
                     bad body 400, wrong id/password 401, not staff 403
 POST manage/logout  (X-CSRFToken header required) -> 200 {"detail", "csrftoken"}
 """
+
 import logging
 
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 
@@ -58,16 +59,19 @@ class ApiLoginView(ServicesAPIView):
                 headers={"WWW-Authenticate": 'Session realm="services"'},
             )
         if not user.is_staff:
-            return Response({"detail": "staff only: this account may not manage the org chart"},
-                            status=status.HTTP_403_FORBIDDEN)
+            return Response(
+                {"detail": "staff only: this account may not manage the org chart"}, status=status.HTTP_403_FORBIDDEN
+            )
         login(request._request, user)
-        return Response({
-            "detail": "logged in",
-            "user": user.get_username(),
-            "is_staff": True,
-            # login() rotated the CSRF token: send the new one with later writes.
-            "csrftoken": get_token(request._request),
-        })
+        return Response(
+            {
+                "detail": "logged in",
+                "user": user.get_username(),
+                "is_staff": True,
+                # login() rotated the CSRF token: send the new one with later writes.
+                "csrftoken": get_token(request._request),
+            }
+        )
 
 
 class ApiLogoutView(ServicesAPIView):

@@ -2,6 +2,7 @@
 write), JSON in and out, CSRF on, errors that are always JSON (a store that
 cannot answer is a 503), and StoreView: the <store> of the URL and the org and
 group lookups."""
+
 import functools
 import logging
 

@@ -1,5 +1,6 @@
 """org-chart/<org_id>/<store> (the whole chart, cached) and
 org-chart/<org_id>/status/<store> (the next change notice)."""
+
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import exceptions

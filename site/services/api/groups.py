@@ -1,5 +1,6 @@
 """orgs/<org_id>/groups/<store> and orgs/<org_id>/groups/<group_id>/<store>
 (see orgs.py for the API's shapes)."""
+
 from rest_framework import status
 from rest_framework.response import Response
 

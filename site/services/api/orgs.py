@@ -13,6 +13,7 @@ replace the stored ones (absent ones are left as they are; "parent_id": ""
 makes a group top-level). PATCH is the same without the required label. Ids,
 created and modified in a body are ignored (clients send the whole object back).
 """
+
 from rest_framework import status
 from rest_framework.response import Response
 

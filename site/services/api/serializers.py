@@ -1,4 +1,5 @@
 """Validation of what clients send (DRF serializers; errors are {"field": ["message"]})."""
+
 from rest_framework import serializers
 
 from services.urlrefs import url_reference_error

@@ -7,10 +7,11 @@ by decoding it) of at most settings.SERVICES_UPLOAD_MAX_BYTES ->
 "content_type", "width", "height"}; thumb_img_path points to the thumbnail.
 Not an image 400, too big 413, Swift down 503 -- always JSON.
 """
+
 import logging
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse, StreamingHttpResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -30,7 +31,9 @@ class TooBig(exceptions.APIException):
 
     def __init__(self):
         limit = images.max_bytes()
-        super().__init__({"detail": f"file too large: the limit is {limit} bytes", "file": [f"larger than {limit} bytes"]})
+        super().__init__(
+            {"detail": f"file too large: the limit is {limit} bytes", "file": [f"larger than {limit} bytes"]}
+        )
 
 
 class SizeLimitHandler(FileUploadHandler):
@@ -77,7 +80,7 @@ class UploadView(ServicesAPIView):
         try:
             result = images.store_upload(data)
         except images.NotAnImage as exc:
-            raise exceptions.ValidationError({"file": [f"{exc}: send a PNG, JPEG, GIF or WebP image"]})
+            raise exceptions.ValidationError({"file": [f"{exc}: send a PNG, JPEG, GIF or WebP image"]}) from exc
         logger.info("stored upload %s (%d bytes) for %s", result["img_name"], len(data), request.user)
         return Response(result, status=status.HTTP_201_CREATED)
 
@@ -90,7 +93,7 @@ class ImageView(ServicesAPIView):
         try:
             body, content_type, length, etag = images.open_image(name)
         except images.ImageNotFound:
-            raise exceptions.NotFound("image not found")
+            raise exceptions.NotFound("image not found") from None
         if hasattr(body, "read"):
             response = FileResponse(body, content_type=content_type)
         else:

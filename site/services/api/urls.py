@@ -1,5 +1,6 @@
 """The services app's JSON API under /services/ (a trailing slash is optional),
 included by services/urls.py."""
+
 from django.http import JsonResponse
 from django.urls import re_path
 

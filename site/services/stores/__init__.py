@@ -1,6 +1,7 @@
 """The org chart's stores, the one registry of their names: "mysql" (Django
 models in the main database) and "mongo" (pymongo). get_store(key) returns
 the store, or None for an unknown key."""
+
 from importlib import import_module
 
 from services.stores.base import Store

@@ -6,6 +6,7 @@ a top-level group's parent_id is "". Ids given to a store are strings from the
 URL or the request body; a malformed id behaves exactly like an unknown one
 (None / False), so the API answers 404 for both.
 """
+
 import datetime
 
 from services import tree
@@ -15,7 +16,7 @@ GROUP_WRITABLE = ("label", "desc", "url", "parent_id", "thumb_img_path", "thumb_
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class Store:

@@ -1,5 +1,6 @@
 """The pages' login and logout (Django's own views, in the services look).
 The JSON login of the REST API is services.api.auth."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 

@@ -1,6 +1,7 @@
 """What the org chart pages share: the store a request asks for, the org
 lookup, and the one error path -- a store that cannot answer becomes the
 services' 503 page, an unknown org or group the 404 page (store_page)."""
+
 import logging
 from functools import wraps
 
@@ -99,6 +100,5 @@ def thumb_url(group):
 def with_thumbs(groups):
     labels = {str(g.get("id")): g.get("label") for g in groups}
     return [
-        {**g, "thumb_url": thumb_url(g), "parent_label": labels.get(str(g.get("parent_id") or ""), "")}
-        for g in groups
+        {**g, "thumb_url": thumb_url(g), "parent_label": labels.get(str(g.get("parent_id") or ""), "")} for g in groups
     ]

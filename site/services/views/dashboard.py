@@ -4,6 +4,7 @@
 The checks and their shared, background-refreshed cache are services.health;
 the database is asked on every request.
 """
+
 import logging
 
 from django.http import JsonResponse

@@ -1,6 +1,7 @@
 """/services/manage/...: the management pages (staff only). The pages list and
 show; their forms call the REST API (static/services/js/manage.js), whose URLs
 the templates give it in data- attributes: data-api-base, and paths under it."""
+
 from functools import wraps
 
 from django.conf import settings

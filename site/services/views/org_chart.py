@@ -1,6 +1,7 @@
 """/services/main/<org_id>: an organisation's chart (cards and a tree), from
 the store the request chooses (?store=mysql|mongo) -- the same store code the
 REST API uses, so the page shows exactly what the API would answer."""
+
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache

@@ -7,6 +7,7 @@ directory, and stops by its PID at the end. No other backing service is
 configured: AMQP_URL and SWIFT_* are emptied, uploads go to a temporary
 MEDIA_ROOT.
 """
+
 import shutil
 import socket
 import subprocess
@@ -33,9 +34,22 @@ def nx_server(tmp_path_factory):
     port = free_port()
     log = open(data / "server.out", "wb")
     proc = subprocess.Popen(
-        [exe, "--host", "127.0.0.1", "-p", str(port), "--data-dir", str(data / "dbs"),
-         "--log-file", str(data / "nx.log"), "--pid-file", str(data / "nx.pid")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=data,
+        [
+            exe,
+            "--host",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--data-dir",
+            str(data / "dbs"),
+            "--log-file",
+            str(data / "nx.log"),
+            "--pid-file",
+            str(data / "nx.pid"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data,
     )
     try:
         deadline = time.monotonic() + 20

@@ -1,5 +1,6 @@
 """Helpers of the services unit tests (a module of its own: `conftest` is an
 ambiguous name to import when several test directories have one)."""
+
 import json
 import socket
 

@@ -1,4 +1,5 @@
 """Who may write: JSON login/logout, staff only, CSRF on."""
+
 import pytest
 from django.test import Client
 
