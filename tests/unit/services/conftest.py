@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from api_client import ApiClient
 from services import backends
 from services.stores import mongo as mongo_store
-from services_testlib import Api, free_port
+from services_testlib import free_port
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +130,9 @@ def api(db, staff):
     """Logged in as staff (CSRF checks off, as in Django's default test client)."""
     client = Client()
     client.force_login(staff)
-    return Api(client)
+    return ApiClient(client)
 
 
 @pytest.fixture
 def anon(db):
-    return Api(Client())
+    return ApiClient(Client())
