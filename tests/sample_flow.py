@@ -1,7 +1,6 @@
 """The original Open PaaS sample's REST test (a mocha suite), step by step
-with its own data, for any client with get/post/put/delete(path[, body]) under
-/services/ that returns responses with status_code, headers and json():
-the Django test client (tests/unit/services) and requests against the
+with its own data, through tests/api_client.py's ApiClient: over Django's test
+client in the unit tests (tests/unit/services), over requests against the
 deployed site (tests/services).
 
 The sample expected 200 everywhere; this API answers 201 to creates, as

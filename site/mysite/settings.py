@@ -313,5 +313,5 @@ LOGGING["loggers"]["services.redis"] = {
     "propagate": False,
 }
 
-# The services pages log staff in here (services/page_urls.py); /admin/ keeps its own login.
+# The services pages log staff in here (services/urls.py); /admin/ keeps its own login.
 LOGIN_URL = "services:login"

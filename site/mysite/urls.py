@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mysite.views import HomeView
-from services.views_pages import healthz
+from services.views.dashboard import healthz
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),

@@ -2,7 +2,13 @@
 from django.apps import apps
 from django.conf import settings
 from django.urls import (
-    NoReverseMatch, Resolver404, get_resolver, get_script_prefix, get_urlconf, resolve, reverse,
+    NoReverseMatch,
+    Resolver404,
+    get_resolver,
+    get_script_prefix,
+    get_urlconf,
+    resolve,
+    reverse,
 )
 from django.views.generic import TemplateView
 

@@ -4,6 +4,7 @@ Every client here uses short timeouts (settings.SERVICES_TIMEOUT, ~2 s) and at
 most one retry, so a service that is down costs a request about two seconds
 and an error the views turn into a 503 -- never a hung worker or a traceback.
 """
+
 import logging
 import threading
 
@@ -29,6 +30,7 @@ def timeout():
 
 
 # --- MongoDB -----------------------------------------------------------------
+
 
 def mongo_configured():
     return bool(getattr(settings, "MONGO_URI", ""))
@@ -75,6 +77,7 @@ def reset_mongo_client():
 
 
 # --- RabbitMQ ----------------------------------------------------------------
+
 
 def amqp_configured():
     return bool(getattr(settings, "AMQP_URL", ""))

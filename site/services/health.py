@@ -1,17 +1,19 @@
 """Health checks of the site's backing services.
 
-Interface (used by the dashboard and /healthz):
+Interface (used by the dashboard, status.json and /healthz):
 
-    check_all() -> list[dict]      # database, redis, mongo, rabbitmq, swift
-    check_database() -> dict
+    check_database() -> dict         # asked on every request
+    check_services() -> list[dict]   # redis, mongo, rabbitmq, swift, in parallel
     cached_services() -> list[dict]  # check_services(), shared for a few seconds
+    clear_cache()                    # the next cached_services() waits for fresh results
 
 Each dict is {"name", "key", "configured", "ok", "latency_ms", "version",
 "detail"}. A service that is not configured has configured=False, ok=False
 and a detail saying what the site does instead. Each check is bounded by
-about settings.SERVICES_TIMEOUT (2 s) and never raises; check_all runs the
-network checks in parallel so it takes about as long as the slowest one.
+about settings.SERVICES_TIMEOUT (2 s) and never raises; check_services runs
+the network checks in parallel so it takes about as long as the slowest one.
 """
+
 import concurrent.futures
 import json
 import logging
@@ -52,7 +54,9 @@ def _run(key, probe, name=None):
     except Exception as exc:  # a health check never raises
         logger.warning("health check %s failed: %s: %s", key, exc.__class__.__name__, exc)
         return _result(
-            key, name=name, ok=False,
+            key,
+            name=name,
+            ok=False,
             latency_ms=round((time.monotonic() - started) * 1000, 1),
             detail=f"{exc.__class__.__name__}: {exc}"[:300],
         )
@@ -60,9 +64,12 @@ def _run(key, probe, name=None):
     if len(out) > 2:
         name = out[2]
     return _result(
-        key, name=name, ok=True,
+        key,
+        name=name,
+        ok=True,
         latency_ms=round((time.monotonic() - started) * 1000, 1),
-        version=version, detail=detail,
+        version=version,
+        detail=detail,
     )
 
 
@@ -144,8 +151,12 @@ def check_swift():
         from swiftclient.client import Connection
 
         conn = Connection(
-            authurl=settings.SWIFT_AUTH_URL, user=settings.SWIFT_USER, key=settings.SWIFT_KEY,
-            auth_version="1", retries=0, timeout=backends.timeout(),
+            authurl=settings.SWIFT_AUTH_URL,
+            user=settings.SWIFT_USER,
+            key=settings.SWIFT_KEY,
+            auth_version="1",
+            retries=0,
+            timeout=backends.timeout(),
         )
         try:
             conn.head_account()
@@ -184,12 +195,6 @@ def check_services():
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return [results[key] for key in KEYS if key in CHECKS]
-
-
-def check_all():
-    """All checks, database first. The database check runs in the calling
-    thread (Django's connections are per thread); the others in parallel."""
-    return [check_database(), *check_services()]
 
 
 # --- Shared results for /healthz, the dashboard and status.json -----------------

@@ -1,4 +1,5 @@
 """Logging filters of the services app (imported by settings.LOGGING; no Django imports)."""
+
 import logging
 
 

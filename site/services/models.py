@@ -1,4 +1,5 @@
 """The SQL ("mysql") store of the org chart: organisations and their groups."""
+
 from django.db import models
 
 from services.urlrefs import validate_url_reference

@@ -13,6 +13,7 @@ A RabbitMQ outage never fails the write: publish() logs a warning to the
 `services` logger and returns False. next_notice() raises ServiceUnavailable
 (the API answers 503) and ServiceNotConfigured when AMQP_URL is unset.
 """
+
 import datetime
 import json
 import logging
@@ -38,7 +39,7 @@ def build_notice(store_key, org_id, status, group_id=None):
         "status": status,
         "store": store_key,
         "org_id": str(org_id),
-        "at": datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z"),
+        "at": datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z"),
     }
     if group_id is not None:
         notice["group_id"] = str(group_id)
@@ -82,7 +83,11 @@ def publish(store_key, org_id, status, group_id=None):
     except Exception as exc:  # the write already happened; a lost notice is only logged
         logger.warning(
             "could not publish %s for %s org %s: %s: %s",
-            status, store_key, org_id, exc.__class__.__name__, exc,
+            status,
+            store_key,
+            org_id,
+            exc.__class__.__name__,
+            exc,
         )
         return False
     finally:

@@ -1,5 +1,6 @@
 """Tests of the services app, run by `python manage.py test services` (the
 "mysql" store on the test database; the full suite is tests/unit/services)."""
+
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 

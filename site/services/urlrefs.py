@@ -9,6 +9,7 @@ than http, https or mailto (javascript:, data:, vbscript: ..., however spelled:
 browsers ignore case, leading spaces and control characters, and tabs or
 newlines anywhere), and control characters.
 """
+
 import re
 import unicodedata
 

@@ -29,7 +29,8 @@ def remove_test_questions():
     yield
     if CREATED_QUESTIONS:
         ids = ",".join(str(qid) for qid in CREATED_QUESTIONS)
-        result = polls_manage("shell", "-c", f"from polls.models import Question; Question.objects.filter(pk__in=[{ids}]).delete()")
+        code = f"from polls.models import Question; Question.objects.filter(pk__in=[{ids}]).delete()"
+        result = polls_manage("shell", "-c", code)
         assert result.returncode == 0, result.stderr
 
 

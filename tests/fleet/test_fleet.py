@@ -16,7 +16,8 @@ import pytest
 import requests
 from deploylib import admin_session, csrf_from, wait_until
 from fleetlib import LB_URL, WEB_URLS, assert_ok, phase, recaps
-from services_site import ServicesClient, png_bytes
+from api_client import ApiClient
+from services_site import png_bytes
 
 pytestmark = pytest.mark.fleet
 
@@ -115,13 +116,13 @@ def test_vote_through_web1_is_counted_once_and_seen_through_web2(fleet):
 
 
 def test_upload_through_web2_is_served_through_web1(deployed_site):
-    web2 = ServicesClient(WEB_URLS["web2"])
+    web2 = ApiClient(WEB_URLS["web2"])
     web2.login(deployed_site.admin_user, deployed_site.admin_password)
     data = png_bytes(rgb=(200, 30, 90))
     response = web2.upload(data)
     assert response.status_code == 201, response.text
     body = response.json()
-    web1 = ServicesClient(WEB_URLS["web1"])
+    web1 = ApiClient(WEB_URLS["web1"])
     original = web1.get(body["img_path"])
     assert original.status_code == 200 and original.content == data
     thumb = web1.get(body["thumb_img_path"])

@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from services_site import ServicesClient, png_bytes
+from api_client import ApiClient
+from services_site import png_bytes
 
 pytestmark = pytest.mark.deploy
 
@@ -13,14 +14,14 @@ STORES = ["mysql", "mongo"]
 
 @pytest.fixture
 def staff(deployed_site):
-    client = ServicesClient(deployed_site.base_url)
+    client = ApiClient(deployed_site.base_url)
     client.login(deployed_site.admin_user, deployed_site.admin_password)
     return client
 
 
 @pytest.fixture
 def anon(deployed_site):
-    return ServicesClient(deployed_site.base_url)
+    return ApiClient(deployed_site.base_url)
 
 
 @pytest.mark.parametrize("store", STORES)
@@ -175,7 +176,7 @@ def test_auth_and_csrf_refusals(deployed_site, staff, anon):
     response = staff.post("orgs/mysql", {"label": "no csrf"}, csrf=False)
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
     # Login needs the CSRF token too, and the right password.
-    fresh = ServicesClient(deployed_site.base_url)
+    fresh = ApiClient(deployed_site.base_url)
     response = fresh.post("manage/login", {"id": deployed_site.admin_user, "password": "x"}, csrf=False)
     assert response.status_code == 403
     fresh.fetch_token()

@@ -25,7 +25,8 @@ import pytest
 import requests
 
 from deploylib import REPO_ROOT, admin_session, csrf_from, polls_manage
-from services_site import ServicesClient, png_bytes
+from api_client import ApiClient
+from services_site import png_bytes
 
 pytestmark = pytest.mark.deploy
 
@@ -212,7 +213,7 @@ class CreatedData:
 
     def cleanup(self):
         delete_questions(self.questions)
-        staff = ServicesClient(self.site.base_url)
+        staff = ApiClient(self.site.base_url)
         staff.login(self.site.admin_user, self.site.admin_password)
         for store, org_id in self.orgs:
             staff.delete(f"orgs/{org_id}/{store}")
@@ -240,7 +241,7 @@ def data(deployed_site):
 
 @pytest.fixture
 def staff(deployed_site):
-    client = ServicesClient(deployed_site.base_url)
+    client = ApiClient(deployed_site.base_url)
     client.login(deployed_site.admin_user, deployed_site.admin_password)
     return client
 
@@ -318,7 +319,7 @@ def test_backup_wipe_restore_brings_back_every_row_document_and_object(deployed_
     assert "Site administration" in admin.get(deployed_site.url("/admin/"), timeout=15).text
     # Writes work too (auto-increment counters and indexes came back).
     for store, org in ((("mysql", mysql_org), ("mongo", mongo_org))):
-        staff = ServicesClient(deployed_site.base_url)
+        staff = ApiClient(deployed_site.base_url)
         staff.login(deployed_site.admin_user, deployed_site.admin_password)
         staff.new_group(store, org, label="After restore")
     assert vote(requests.Session(), deployed_site, question, choices[2])
@@ -375,7 +376,7 @@ def test_backup_under_load_is_consistent(deployed_site, data):
     question = new_question(f"Under load {tag}?", ["a", "b"])
     data.questions.append(question)
     choices = choice_ids(question)
-    staff = ServicesClient(deployed_site.base_url)
+    staff = ApiClient(deployed_site.base_url)
     staff.login(deployed_site.admin_user, deployed_site.admin_password)
     org = staff.new_org("mysql", label=f"Load {tag}")
     data.orgs.append(("mysql", org))
@@ -397,7 +398,7 @@ def test_backup_under_load_is_consistent(deployed_site, data):
                 bump("votes_counted")
 
     def grouper():
-        client = ServicesClient(deployed_site.base_url)
+        client = ApiClient(deployed_site.base_url)
         client.login(deployed_site.admin_user, deployed_site.admin_password)
         while not stop.is_set() and counts["groups_sent"] < 300 and time.monotonic() < deadline:
             bump("groups_sent")

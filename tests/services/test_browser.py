@@ -152,7 +152,9 @@ def test_staff_creates_an_org_and_a_group_with_a_picture(page, deployed_site):
         page.wait_for_url(re.compile(rf"/services/manage/orgs/{org_id}/groups/new/"))
         page.fill("#id_label", "Research")
         page.fill("#id_desc", "Finds things out.")
-        page.set_input_files("#id_file", files=[{"name": "research.png", "mimeType": "image/png", "buffer": png_bytes(48, 48)}])
+        page.set_input_files(
+            "#id_file", files=[{"name": "research.png", "mimeType": "image/png", "buffer": png_bytes(48, 48)}]
+        )
         expect(page.locator("#id_thumb_img_path")).to_have_value(re.compile(r"^(/services/images/|https?://).+"))
         expect(page.locator("#svc-preview img")).to_be_visible()
         expect(page.locator("#id_thumb_error")).to_be_empty()

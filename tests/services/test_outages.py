@@ -6,8 +6,9 @@ import uuid
 import pytest
 import requests
 
+from api_client import ApiClient
 from deploylib import apache_pid, wait_until
-from services_site import ServicesClient, png_bytes, port_open, stopped
+from services_site import png_bytes, port_open, stopped
 
 pytestmark = pytest.mark.deploy
 
@@ -16,7 +17,7 @@ PAGES = ["/", "/polls/", "/services/"]
 
 @pytest.fixture
 def staff(deployed_site):
-    client = ServicesClient(deployed_site.base_url)
+    client = ApiClient(deployed_site.base_url)
     client.login(deployed_site.admin_user, deployed_site.admin_password)
     return client
 
@@ -40,7 +41,7 @@ def test_redis_down_pages_and_sessions_still_work(deployed_site, staff):
         assert chart.status_code == 200
         assert [g["label"] for g in chart.json()["groups"]] == ["during redis outage"]
         # A new login works too.
-        other = ServicesClient(base)
+        other = ApiClient(base)
         other.login(deployed_site.admin_user, deployed_site.admin_password)
         assert other.get("manage/login").json()["user"] == deployed_site.admin_user
 

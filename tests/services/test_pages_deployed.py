@@ -59,7 +59,8 @@ def test_healthz_is_200_json_with_every_configured_service_ok(health):
 
 
 def test_healthz_is_not_cached(health):
-    assert "no-cache" in health.headers.get("Cache-Control", "") or "max-age=0" in health.headers.get("Cache-Control", "")
+    cache_control = health.headers.get("Cache-Control", "")
+    assert "no-cache" in cache_control or "max-age=0" in cache_control
 
 
 def test_dashboard_shows_each_service_and_its_version(deployed_site, health):
@@ -75,7 +76,8 @@ def test_dashboard_shows_each_service_and_its_version(deployed_site, health):
         else:
             assert f'class="svc-card svc-off" data-key="{key}"' in page
     # The mod_wsgi runtime card: the deployment runs in daemon or embedded mode.
-    assert re.search(r'data-key="mode"><dt>[^<]+</dt><dd>(daemon|embedded)</dd>', page), "no mod_wsgi mode on the dashboard"
+    mode = re.search(r'data-key="mode"><dt>[^<]+</dt><dd>(daemon|embedded)</dd>', page)
+    assert mode, "no mod_wsgi mode on the dashboard"
     # The page's own static files are served (collected with hashed names).
     for asset in re.findall(r'(?:href|src)="(/static/services/[^"]+)"', page):
         assert requests.get(deployed_site.base_url + asset, timeout=TIMEOUT).status_code == 200, asset

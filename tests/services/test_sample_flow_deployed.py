@@ -2,15 +2,15 @@
 DEPLOYED site, on both stores: MariaDB and nx-27017, with RabbitMQ notices."""
 import pytest
 
+from api_client import ApiClient
 from sample_flow import Flow
-from services_site import ServicesClient
 
 pytestmark = pytest.mark.deploy
 
 
 @pytest.mark.parametrize("store", ["mysql", "mongo"])
 def test_the_sample_rest_flow_passes_on_the_deployed_site(deployed_site, store):
-    client = ServicesClient(deployed_site.base_url)
+    client = ApiClient(deployed_site.base_url)
     client.login(deployed_site.admin_user, deployed_site.admin_password)
     flow = Flow(client, store)
     try:

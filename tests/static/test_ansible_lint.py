@@ -1,4 +1,5 @@
-"""Static checks of the Ansible tree: ansible-lint (production profile) and syntax."""
+"""Static checks of the Ansible tree: ansible-lint (with the repository's
+.ansible-lint: the production profile) and syntax."""
 import os
 import subprocess
 from pathlib import Path
@@ -13,8 +14,10 @@ def run(*cmd):
 
 
 def test_ansible_lint_production_profile_is_clean():
-    result = run(str(ANSIBLE_BIN / "ansible-lint"), "--profile", "production", "--nocolor", ".")
+    config = REPO_ROOT / ".ansible-lint"
+    result = run(str(ANSIBLE_BIN / "ansible-lint"), "-c", str(config), "--nocolor", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Profile 'production' was required" in result.stdout + result.stderr, f"{config} was not read"
 
 
 def test_playbook_syntax_for_every_inventory():

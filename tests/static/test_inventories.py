@@ -47,7 +47,8 @@ def test_production_example_resolves_the_split_hosts(tmp_path):
     redis_url = resolved(inventory, "web2.example.com", "polls_app_redis_url")
     assert redis_url.startswith("redis://:") and redis_url.endswith("@db1.example.com:6379/0")
     mongo_uri = resolved(inventory, "web1.example.com", "polls_app_mongo_uri")
-    assert mongo_uri.startswith("mongodb://polls:") and mongo_uri.endswith("@db1.example.com:27017/polls?authSource=polls")
+    assert mongo_uri.startswith("mongodb://polls:")
+    assert mongo_uri.endswith("@db1.example.com:27017/polls?authSource=polls")
     # The load balancer: one HAProxy server per web host, and only its address is trusted by them.
     assert resolved(inventory, "lb1.example.com", "haproxy_backend_servers | map(attribute='name') | join(',')") == (
         "web1.example.com,web2.example.com")

@@ -95,7 +95,9 @@ def test_accept_json_during_database_outage_gets_json(database_down, log_records
     assert_one_line_no_traceback(log_records)
 
 
-@pytest.mark.parametrize("path", ["/services/orgs/mysql", "/services/org-chart/1/mysql", "/services/orgs/1/groups/mysql"])
+@pytest.mark.parametrize(
+    "path", ["/services/orgs/mysql", "/services/org-chart/1/mysql", "/services/orgs/1/groups/mysql"]
+)
 def test_api_during_database_outage_gets_json(database_down, log_records, path):
     response = client().get(path)
     assert response.status_code == 503

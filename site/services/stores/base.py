@@ -6,22 +6,17 @@ a top-level group's parent_id is "". Ids given to a store are strings from the
 URL or the request body; a malformed id behaves exactly like an unknown one
 (None / False), so the API answers 404 for both.
 """
+
 import datetime
 
-ORG_FIELDS = ("id", "label", "desc", "url", "created", "modified")
-GROUP_FIELDS = (
-    "id", "org_id", "parent_id", "label", "desc", "url",
-    "thumb_img_path", "thumb_img_name", "created", "modified",
-)
+from services import tree
+
 ORG_WRITABLE = ("label", "desc", "url")
 GROUP_WRITABLE = ("label", "desc", "url", "parent_id", "thumb_img_path", "thumb_img_name")
 
-# Guard against a parent cycle that a concurrent update might have created.
-MAX_DEPTH = 1000
-
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class Store:
@@ -82,17 +77,15 @@ class Store:
 
     def ancestor_ids(self, group_id: str) -> list:
         """Ids of the group's parent, grandparent, ... (nearest first)."""
-        ids = []
-        seen = set()
-        current = self.find_group(group_id)
-        while current and current["parent_id"] and len(ids) < MAX_DEPTH:
-            parent_id = current["parent_id"]
-            if parent_id in seen:
-                break
-            seen.add(parent_id)
-            ids.append(parent_id)
-            current = self.find_group(parent_id)
-        return ids
+        return tree.ancestor_ids(group_id, self._parent_of)
+
+    def can_be_parent(self, parent_id: str, group_id: str) -> bool:
+        """False when parent_id is group_id or one of its descendants."""
+        return tree.can_be_parent(parent_id, group_id, self._parent_of)
+
+    def _parent_of(self, group_id):
+        group = self.find_group(group_id)
+        return group["parent_id"] if group else ""
 
     def on_commit(self, func):
         """Run func once the last write is durable (after the transaction commits)."""

@@ -7,13 +7,15 @@ the ids' hex strings (what the API speaks; any string index works with them). In
 and groups.parent_id are created once per process. Every pymongo error becomes
 ServiceUnavailable (503), with the message saying what failed.
 """
+
 import datetime
 import functools
 import logging
 import threading
 
 from services import backends
-from services.stores.base import GROUP_WRITABLE, MAX_DEPTH, ORG_WRITABLE, Store, now
+from services.stores.base import GROUP_WRITABLE, ORG_WRITABLE, Store, now
+from services.tree import MAX_DEPTH
 
 logger = logging.getLogger("services")
 
@@ -38,13 +40,13 @@ def parse_id(value):
 def _when(value):
     """A stored timestamp as an aware UTC datetime (tolerates one stored as text)."""
     if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
     if isinstance(value, str):
         try:
             parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
     return None
 
 
@@ -215,8 +217,13 @@ class MongoStore(Store):
         oid = parse_id(org_id)
         stamp = now()
         doc = {
-            "org_id": str(oid), "parent_id": None, "label": "", "desc": "", "url": "",
-            "thumb_img_path": "", "thumb_img_name": "",
+            "org_id": str(oid),
+            "parent_id": None,
+            "label": "",
+            "desc": "",
+            "url": "",
+            "thumb_img_path": "",
+            "thumb_img_name": "",
         }
         doc.update(self._values(data))
         doc.update(created=stamp, modified=stamp)

@@ -1,4 +1,5 @@
 """The "mysql" store: Django models in the main database (MariaDB when deployed)."""
+
 import re
 
 from django.db import transaction

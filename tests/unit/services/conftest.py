@@ -7,6 +7,7 @@ directory, and stops by its PID at the end. No other backing service is
 configured: AMQP_URL and SWIFT_* are emptied, uploads go to a temporary
 MEDIA_ROOT.
 """
+
 import shutil
 import socket
 import subprocess
@@ -18,9 +19,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from api_client import ApiClient
 from services import backends
 from services.stores import mongo as mongo_store
-from services_testlib import Api, free_port
+from services_testlib import free_port
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +35,22 @@ def nx_server(tmp_path_factory):
     port = free_port()
     log = open(data / "server.out", "wb")
     proc = subprocess.Popen(
-        [exe, "--host", "127.0.0.1", "-p", str(port), "--data-dir", str(data / "dbs"),
-         "--log-file", str(data / "nx.log"), "--pid-file", str(data / "nx.pid")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=data,
+        [
+            exe,
+            "--host",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--data-dir",
+            str(data / "dbs"),
+            "--log-file",
+            str(data / "nx.log"),
+            "--pid-file",
+            str(data / "nx.pid"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data,
     )
     try:
         deadline = time.monotonic() + 20
@@ -115,9 +130,9 @@ def api(db, staff):
     """Logged in as staff (CSRF checks off, as in Django's default test client)."""
     client = Client()
     client.force_login(staff)
-    return Api(client)
+    return ApiClient(client)
 
 
 @pytest.fixture
 def anon(db):
-    return Api(Client())
+    return ApiClient(Client())

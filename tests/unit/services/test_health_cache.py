@@ -1,5 +1,6 @@
 """health.cached_services: stale-while-revalidate, one refresh at a time, no
 request ever waits for a check once a result exists."""
+
 import threading
 import time
 

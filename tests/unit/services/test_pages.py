@@ -6,6 +6,7 @@ settings), so the dashboard shows every service but the database as
 "not configured". The org chart uses the "mysql" store (Django models on the
 SQLite test database).
 """
+
 import re
 
 import pytest
@@ -14,8 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from services import views_pages
+from services.health import clear_cache as clear_health_cache
 from services.models import Group, Org
+from services.tree import build_tree
 
 SERVICE_KEYS = ["database", "redis", "mongo", "rabbitmq", "swift"]
 
@@ -23,9 +25,9 @@ SERVICE_KEYS = ["database", "redis", "mongo", "rabbitmq", "swift"]
 @pytest.fixture(autouse=True)
 def _fresh_health_cache():
     """/healthz shares the slow checks for a few seconds; not between tests."""
-    views_pages.clear_health_cache()
+    clear_health_cache()
     yield
-    views_pages.clear_health_cache()
+    clear_health_cache()
     translation.activate("en-us")
 
 
@@ -53,8 +55,13 @@ def plain_client(db, django_user_model):
 def org_chart(db):
     """An org with a two-level tree (created through the mysql store's models)."""
     org = Org.objects.create(label="Acme Research", desc="Research and development.", url="https://acme.example/")
-    eng = Group.objects.create(org=org, label="Engineering", desc="Builds things",
-                               thumb_img_path="/services/images/eng-thumb.png", thumb_img_name="eng.png")
+    eng = Group.objects.create(
+        org=org,
+        label="Engineering",
+        desc="Builds things",
+        thumb_img_path="/services/images/eng-thumb.png",
+        thumb_img_name="eng.png",
+    )
     platform = Group.objects.create(org=org, parent=eng, label="Platform", url="https://acme.example/platform")
     infra = Group.objects.create(org=org, parent=platform, label="Infrastructure")
     sales = Group.objects.create(org=org, label="Sales")
@@ -67,9 +74,7 @@ def broken_database():
     is swapped for one to a file in a directory that does not exist, so the
     next query fails with sqlite3's "unable to open database file"."""
     original = connections["default"]
-    broken = original.__class__(
-        {**original.settings_dict, "NAME": "/nonexistent-polls-dir/nowhere.sqlite3"}, "default"
-    )
+    broken = original.__class__({**original.settings_dict, "NAME": "/nonexistent-polls-dir/nowhere.sqlite3"}, "default")
     connections["default"] = broken
     try:
         yield broken
@@ -81,6 +86,7 @@ def broken_database():
 
 
 # --- Dashboard and status.json ---------------------------------------------
+
 
 @pytest.mark.django_db
 def test_dashboard_lists_every_service_with_not_configured(client):
@@ -112,7 +118,9 @@ def test_dashboard_shows_runtime(client):
 
 @pytest.mark.django_db
 def test_dashboard_shows_mod_wsgi_daemon_mode(client):
-    html = client.get("/services/", **{"mod_wsgi.process_group": "polls", "mod_wsgi.application_group": ""}).content.decode()
+    html = client.get(
+        "/services/", **{"mod_wsgi.process_group": "polls", "mod_wsgi.application_group": ""}
+    ).content.decode()
     assert "Daemon mode" in html
     assert ">polls</dd>" in html
 
@@ -152,6 +160,7 @@ def test_dashboard_down_service_is_shown_down(client, settings):
 
 # --- /healthz ------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_healthz_ok(client):
     response = client.get("/healthz")
@@ -163,7 +172,9 @@ def test_healthz_ok(client):
     assert data["services"]["database"]["ok"] is True
     assert data["services"]["database"]["version"]
     assert data["services"]["redis"] == {
-        **data["services"]["redis"], "configured": False, "ok": False,
+        **data["services"]["redis"],
+        "configured": False,
+        "ok": False,
     }
 
 
@@ -187,7 +198,6 @@ def test_healthz_never_raises(client, monkeypatch):
     def boom():
         raise RuntimeError("health check exploded")
 
-    monkeypatch.setattr(health, "check_all", boom)
     monkeypatch.setattr(health, "check_database", boom)
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -195,6 +205,7 @@ def test_healthz_never_raises(client, monkeypatch):
 
 
 # --- Org chart page -----------------------------------------------------------
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("org_id", ["999999", "not-a-number"])
@@ -225,7 +236,7 @@ def test_org_chart_renders_cards_and_tree(client, org_chart):
     assert [n["group"]["label"] for n in tree] == ["Engineering", "Sales"]
     assert [n["group"]["label"] for n in tree[0]["children"]] == ["Platform"]
     assert [n["group"]["label"] for n in tree[0]["children"][0]["children"]] == ["Infrastructure"]
-    tree_html = html[html.index('id="svc-tree"'):]
+    tree_html = html[html.index('id="svc-tree"') :]
     eng = tree_html.index(f'data-group-id="{org_chart["eng"].pk}"')
     platform = tree_html.index(f'data-group-id="{org_chart["platform"].pk}"')
     sales = tree_html.index(f'data-group-id="{org_chart["sales"].pk}"')
@@ -258,7 +269,7 @@ def test_build_tree_keeps_orphans_and_survives_cycles():
         {"id": "4", "parent_id": "5", "label": "cycle-a"},
         {"id": "5", "parent_id": "4", "label": "cycle-b"},
     ]
-    tree = views_pages.build_tree(groups)
+    tree = build_tree(groups)
     labels = [n["group"]["label"] for n in tree]
     assert labels[:2] == ["a", "orphan"]
     assert {"cycle-a", "cycle-b"} & set(labels)
@@ -388,16 +399,20 @@ def test_manage_pages_work_with_the_mongo_store(staff_client, mongo):
 
 # --- Login / logout -------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_login_page_logs_in_and_returns_to_manage(client, staff_user):
     response = client.get("/services/login/?next=/services/manage/")
     assert response.status_code == 200
     assert 'name="password"' in response.content.decode()
-    response = client.post("/services/login/", {"username": "pages-staff", "password": "wrong", "next": "/services/manage/"})
+    response = client.post(
+        "/services/login/", {"username": "pages-staff", "password": "wrong", "next": "/services/manage/"}
+    )
     assert response.status_code == 200
     assert "didn" in response.content.decode()
-    response = client.post("/services/login/", {"username": "pages-staff", "password": "Pages-pass-1",
-                                                "next": "/services/manage/"})
+    response = client.post(
+        "/services/login/", {"username": "pages-staff", "password": "Pages-pass-1", "next": "/services/manage/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/services/manage/"
     html = client.get("/services/manage/").content.decode()
@@ -416,14 +431,15 @@ def test_login_without_next_goes_to_manage(client, staff_user):
 
 # --- Korean ---------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_dashboard_in_korean_with_accept_language(client):
     response = client.get("/services/", HTTP_ACCEPT_LANGUAGE="ko")
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="ko">' in html
-    assert "서비스 상태" in html        # "Service status"
-    assert "설정되지 않음" in html      # "Not configured"
+    assert "서비스 상태" in html  # "Service status"
+    assert "설정되지 않음" in html  # "Not configured"
     assert "Service status" not in html
 
 
@@ -447,11 +463,14 @@ def test_language_switcher_sets_korean(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path, korean", [
-    ("/", "투표와 서비스"),            # "Polls and services" (base.html, home.html)
-    ("/polls/", "투표"),
-    ("/services/login/", "로그인"),
-])
+@pytest.mark.parametrize(
+    "path, korean",
+    [
+        ("/", "투표와 서비스"),  # "Polls and services" (base.html, home.html)
+        ("/polls/", "투표"),
+        ("/services/login/", "로그인"),
+    ],
+)
 def test_site_pages_in_korean(client, path, korean):
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="ko")
     assert response.status_code == 200

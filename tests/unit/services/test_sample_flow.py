@@ -1,5 +1,6 @@
 """The original sample's mocha REST flow, unchanged, on both stores ("mysql" on
 the SQLite test database, "mongo" on a real nx-27017): tests/sample_flow.py."""
+
 import pytest
 
 from sample_flow import Flow
@@ -7,9 +8,18 @@ from sample_flow import Flow
 pytestmark = pytest.mark.django_db
 
 STEPS = [
-    "create org", "index org", "show org", "update org",
-    "create group", "index group", "show group", "update group",
-    "org-chart", "status", "delete org", "delete group",
+    "create org",
+    "index org",
+    "show org",
+    "update org",
+    "create group",
+    "index group",
+    "show group",
+    "update group",
+    "org-chart",
+    "status",
+    "delete org",
+    "delete group",
 ]
 
 

@@ -1,11 +1,12 @@
 """The org chart REST API, run for both stores ("mysql" on SQLite, "mongo" on nx-27017)."""
+
 import datetime
 import json
 
 import pytest
 from django.test import Client
 
-from services.api import chart_cache_key
+from services.api.charts import chart_cache_key
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,7 @@ def iso(value):
 
 
 # --- organisations -----------------------------------------------------------
+
 
 def test_org_create_list_get_update_delete(api, store):
     assert api.get(f"orgs/{store}").json() == {"orgs": []}
@@ -79,6 +81,7 @@ def test_trailing_slash_is_optional(api, store):
 
 # --- groups ------------------------------------------------------------------
 
+
 def test_groups_with_parents(api, store):
     org_id = api.new_org(store)
     top = api.new_group(store, org_id, label="Board")
@@ -90,8 +93,16 @@ def test_groups_with_parents(api, store):
     assert by_id[top]["parent_id"] == ""
     assert by_id[child]["parent_id"] == top
     assert set(by_id[child]) == {
-        "id", "org_id", "parent_id", "label", "desc", "url",
-        "thumb_img_path", "thumb_img_name", "created", "modified",
+        "id",
+        "org_id",
+        "parent_id",
+        "label",
+        "desc",
+        "url",
+        "thumb_img_path",
+        "thumb_img_name",
+        "created",
+        "modified",
     }
     assert by_id[child]["org_id"] == org_id
 
@@ -159,6 +170,7 @@ def test_group_of_another_org_is_404(api, store):
 
 # --- org chart ---------------------------------------------------------------
 
+
 def test_org_chart_is_cached_and_invalidated_on_every_change(api, store):
     from django.core.cache import cache
 
@@ -200,16 +212,25 @@ def test_org_chart_is_cached_and_invalidated_on_every_change(api, store):
 
 # --- 404s --------------------------------------------------------------------
 
+
 def test_unknown_store_is_404(api, anon):
-    for path in ("orgs/oracle", "orgs/1/oracle", "orgs/1/groups/oracle", "orgs/1/groups/2/oracle",
-                 "org-chart/1/oracle", "org-chart/1/status/oracle"):
+    for path in (
+        "orgs/oracle",
+        "orgs/1/oracle",
+        "orgs/1/groups/oracle",
+        "orgs/1/groups/2/oracle",
+        "org-chart/1/oracle",
+        "org-chart/1/status/oracle",
+    ):
         response = anon.get(path)
         assert response.status_code == 404, path
         assert "unknown store" in response.json()["detail"]
     assert api.post("orgs/oracle", {"label": "x"}).status_code == 404
 
 
-@pytest.mark.parametrize("bad_id", ["999999", "abc", "12ab", "0", "-1", "6b0290faf4878f641ef1fb0e", "6b0290faf4878f641ef1fb0z", "9" * 30])
+@pytest.mark.parametrize(
+    "bad_id", ["999999", "abc", "12ab", "0", "-1", "6b0290faf4878f641ef1fb0e", "6b0290faf4878f641ef1fb0z", "9" * 30]
+)
 def test_unknown_and_malformed_ids_are_404(api, store, bad_id):
     org_id = api.new_org(store)
     checks = [
@@ -241,6 +262,7 @@ def test_other_paths_under_the_api_are_json_404(anon):
 
 
 # --- 400s --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "body, field",
@@ -314,9 +336,15 @@ def test_invalid_parents_are_400(api, store):
 
 def test_thumb_img_path_is_any_safe_url_reference(api, store):
     org_id = api.new_org(store)
-    for ok in ("/services/images/0123456789abcdef0123456789abcdef-thumb.png",
-               "https://cdn.example/x.png", "mocha/mysql/test/thumb/path", "../x.png"):
-        response = api.post(f"orgs/{org_id}/groups/{store}", {"label": "g", "thumb_img_path": ok, "thumb_img_name": "x.png"})
+    for ok in (
+        "/services/images/0123456789abcdef0123456789abcdef-thumb.png",
+        "https://cdn.example/x.png",
+        "mocha/mysql/test/thumb/path",
+        "../x.png",
+    ):
+        response = api.post(
+            f"orgs/{org_id}/groups/{store}", {"label": "g", "thumb_img_path": ok, "thumb_img_name": "x.png"}
+        )
         assert response.status_code == 201, (ok, response.content)
     for bad in ("javascript:alert(1)", "data:image/png;base64,AAAA", "/x\n.png", "x" * 501):
         response = api.post(f"orgs/{org_id}/groups/{store}", {"label": "g", "thumb_img_path": bad})
@@ -325,6 +353,7 @@ def test_thumb_img_path_is_any_safe_url_reference(api, store):
 
 
 # --- errors are JSON, never tracebacks -------------------------------------
+
 
 def test_unexpected_error_is_a_json_500(api, monkeypatch):
     from services.stores.sql import SqlStore

@@ -1,8 +1,9 @@
 """Who may write: JSON login/logout, staff only, CSRF on."""
+
 import pytest
 from django.test import Client
 
-from services_testlib import Api
+from api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_non_staff_writes_are_403(member, api, store):
     org_id = api.new_org(store)
     client = Client()
     client.force_login(member)
-    user = Api(client)
+    user = ApiClient(client)
     for response in (
         user.post(f"orgs/{store}", {"label": "x"}),
         user.put(f"orgs/{org_id}/{store}", {"label": "x"}),
@@ -53,7 +54,7 @@ def test_non_staff_writes_are_403(member, api, store):
 def test_csrf_is_enforced_for_logged_in_writes(staff, db):
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
-    api = Api(client)
+    api = ApiClient(client)
     response = api.post("orgs/mysql", {"label": "no token"})
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
@@ -68,7 +69,7 @@ def test_csrf_is_enforced_for_logged_in_writes(staff, db):
 
 def csrf_client():
     client = Client(enforce_csrf_checks=True)
-    api = Api(client)
+    api = ApiClient(client)
     token = api.get("manage/login").json()["csrftoken"]
     return api, token
 
@@ -143,6 +144,6 @@ def test_inactive_staff_cannot_log_in(staff):
 def test_logout_needs_csrf(staff):
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
-    response = Api(client).post("manage/logout", {})
+    response = ApiClient(client).post("manage/logout", {})
     assert response.status_code == 403
-    assert Api(client).get("manage/login").json()["user"] == "chief"
+    assert ApiClient(client).get("manage/login").json()["user"] == "chief"

@@ -1,4 +1,5 @@
 """Uploads of group images (Swift not configured: files on disk under MEDIA_ROOT)."""
+
 import io
 import os
 
@@ -61,8 +62,9 @@ def test_png_upload_is_stored_and_served_back(staff_client, settings):
     assert stored == sorted([body["img_name"], thumb_name])
 
 
-@pytest.mark.parametrize("fmt, ext, ctype", [("JPEG", "jpg", "image/jpeg"), ("GIF", "gif", "image/gif"),
-                                             ("WEBP", "webp", "image/webp")])
+@pytest.mark.parametrize(
+    "fmt, ext, ctype", [("JPEG", "jpg", "image/jpeg"), ("GIF", "gif", "image/gif"), ("WEBP", "webp", "image/webp")]
+)
 def test_other_image_formats_get_their_real_extension(staff_client, fmt, ext, ctype):
     # Named .png by the client: the detected format decides.
     response = upload(staff_client, image_bytes(fmt), name="x.png")
@@ -76,18 +78,22 @@ def test_other_image_formats_get_their_real_extension(staff_client, fmt, ext, ct
 def test_upload_path_can_be_saved_on_a_group(staff_client, api):
     body = upload(staff_client, image_bytes()).json()
     org_id = api.new_org("mysql")
-    group_id = api.new_group("mysql", org_id, thumb_img_path=body["thumb_img_path"],
-                             thumb_img_name=body["thumb_img_name"])
+    group_id = api.new_group(
+        "mysql", org_id, thumb_img_path=body["thumb_img_path"], thumb_img_name=body["thumb_img_name"]
+    )
     group = api.get(f"orgs/{org_id}/groups/{group_id}/mysql").json()["group"]
     assert group["thumb_img_path"] == body["thumb_img_path"]
 
 
-@pytest.mark.parametrize("data, name", [
-    (b"just some text, not an image", "notes.png"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "x.svg"),
-    (b"%PDF-1.4\n%...", "doc.pdf"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "truncated.png"),
-])
+@pytest.mark.parametrize(
+    "data, name",
+    [
+        (b"just some text, not an image", "notes.png"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "x.svg"),
+        (b"%PDF-1.4\n%...", "doc.pdf"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "truncated.png"),
+    ],
+)
 def test_non_images_are_400(staff_client, data, name, settings):
     response = upload(staff_client, data, name=name)
     assert response.status_code == 400
@@ -141,10 +147,15 @@ def test_uploads_need_csrf(staff):
     assert upload(client, image_bytes(), HTTP_X_CSRFTOKEN=token).status_code == 201
 
 
-@pytest.mark.parametrize("name", [
-    "0123456789abcdef0123456789abcdef.png",        # well formed, not stored
-    "..%2F..%2Fsettings.py", "x.png", "0123456789abcdef0123456789abcdef.exe",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0123456789abcdef0123456789abcdef.png",  # well formed, not stored
+        "..%2F..%2Fsettings.py",
+        "x.png",
+        "0123456789abcdef0123456789abcdef.exe",
+    ],
+)
 def test_unknown_or_malformed_image_names_are_404(anon, name):
     response = anon.get(f"/services/images/{name}")
     assert response.status_code == 404

@@ -1,6 +1,7 @@
 """URL references in the org chart: what the original sample's clients send is
 accepted (both stores), dangerous schemes and control characters are refused
 with a 400 per field, and pages link to a stored URL only when that is safe."""
+
 import pytest
 from django.template import Context, Template
 

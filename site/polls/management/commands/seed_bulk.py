@@ -42,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--questions", type=_positive, default=100_000, help="questions to add (default 100000)")
         parser.add_argument("--choices", type=_positive, default=5, help="choices per question (default 5)")
         parser.add_argument("--groups", type=_positive, default=2_000, help="groups of the seeded org (default 2000)")
-        parser.add_argument("--fanout", type=_positive, default=5, help="children per group in the org's tree (default 5)")
+        parser.add_argument(
+            "--fanout", type=_positive, default=5, help="children per group in the org's tree (default 5)"
+        )
         parser.add_argument("--batch", type=_positive, default=5_000, help="rows per INSERT (default 5000)")
         parser.add_argument("--remove", action="store_true", help="delete every seeded row instead")
         parser.add_argument("--fixture", action="store_true",

@@ -1,5 +1,7 @@
-/* The management pages talk to the services REST API (/services/orgs/...,
-   /services/upload) with the session cookie and the X-CSRFToken header.
+/* The management pages talk to the services REST API with the session cookie
+   and the X-CSRFToken header. Where the API lives comes from the page
+   (data-api-base, from reverse()); data-svc-form, data-svc-delete and
+   data-svc-upload are paths under it.
    The API's 400 answers ({"field": ["message"]}) are shown next to the
    fields; 401/403/404/413/503 get a plain sentence in the page's language
    (texts come from the data-* attributes of #svc-manage). */
@@ -9,7 +11,7 @@
   var cfg = document.getElementById("svc-manage");
   if (!cfg || !window.fetch) { return; }
   var T = cfg.dataset;
-  var base = T.apiBase || "/services/";
+  var base = T.apiBase;
   var errorBox = document.getElementById("svc-error");
 
   function fmt(text, vars) {

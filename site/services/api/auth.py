@@ -1,4 +1,5 @@
-"""manage/login and manage/logout: the JSON session login of the org chart API.
+"""manage/login and manage/logout: the JSON session login of the org chart API
+(the pages' login form is services.views.auth).
 
 GET  manage/login   -> {"csrftoken", "user", "is_staff"} and sets the csrftoken cookie
 POST manage/login   {"id", "password"} (X-CSRFToken header required)
@@ -6,17 +7,18 @@ POST manage/login   {"id", "password"} (X-CSRFToken header required)
                     bad body 400, wrong id/password 401, not staff 403
 POST manage/logout  (X-CSRFToken header required) -> 200 {"detail", "csrftoken"}
 """
+
 import logging
 
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 
-from services.api_common import ServicesAPIView, enforce_csrf
-from services.serializers import LoginSerializer
+from services.api.base import ServicesAPIView, enforce_csrf
+from services.api.serializers import LoginSerializer
 
 logger = logging.getLogger("services")
 
@@ -29,7 +31,7 @@ def _whoami(request):
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
-class LoginView(ServicesAPIView):
+class ApiLoginView(ServicesAPIView):
     # Anyone may call it; the session tells who is logged in. CSRF is checked by
     # hand in post() because DRF checks it only for logged-in users.
     permission_classes = [permissions.AllowAny]
@@ -57,19 +59,22 @@ class LoginView(ServicesAPIView):
                 headers={"WWW-Authenticate": 'Session realm="services"'},
             )
         if not user.is_staff:
-            return Response({"detail": "staff only: this account may not manage the org chart"},
-                            status=status.HTTP_403_FORBIDDEN)
+            return Response(
+                {"detail": "staff only: this account may not manage the org chart"}, status=status.HTTP_403_FORBIDDEN
+            )
         login(request._request, user)
-        return Response({
-            "detail": "logged in",
-            "user": user.get_username(),
-            "is_staff": True,
-            # login() rotated the CSRF token: send the new one with later writes.
-            "csrftoken": get_token(request._request),
-        })
+        return Response(
+            {
+                "detail": "logged in",
+                "user": user.get_username(),
+                "is_staff": True,
+                # login() rotated the CSRF token: send the new one with later writes.
+                "csrftoken": get_token(request._request),
+            }
+        )
 
 
-class LogoutView(ServicesAPIView):
+class ApiLogoutView(ServicesAPIView):
     permission_classes = [permissions.AllowAny]
 
     def post(self, request):

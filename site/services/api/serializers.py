@@ -1,4 +1,5 @@
 """Validation of what clients send (DRF serializers; errors are {"field": ["message"]})."""
+
 from rest_framework import serializers
 
 from services.urlrefs import url_reference_error
@@ -36,7 +37,7 @@ class GroupSerializer(OrgSerializer):
     """Group fields; context: store, org_id and (for updates) group_id."""
 
     parent_id = serializers.CharField(max_length=64, allow_blank=True, allow_null=True, required=False)
-    # What upload returned (/services/images/<name>), or any URL reference.
+    # What upload returned (the URL of services:image), or any URL reference.
     thumb_img_path = UrlReferenceField()
     thumb_img_name = serializers.CharField(max_length=255, allow_blank=True, required=False)
 
@@ -50,7 +51,7 @@ class GroupSerializer(OrgSerializer):
         if parent["org_id"] != self.context["org_id"]:
             raise serializers.ValidationError("the parent group belongs to another organisation")
         group_id = self.context.get("group_id")
-        if group_id and (parent["id"] == group_id or group_id in store.ancestor_ids(parent["id"])):
+        if group_id and not store.can_be_parent(parent["id"], group_id):
             raise serializers.ValidationError("a group cannot be its own ancestor")
         return parent["id"]
 

@@ -1,8 +1,13 @@
 """What every JSON view of the services app shares: session auth (staff to
-write), JSON in and out, CSRF on, and errors that are always JSON."""
+write), JSON in and out, CSRF on, errors that are always JSON (a store that
+cannot answer is a 503), and StoreView: the <store> of the URL and the org and
+group lookups."""
+
+import functools
 import logging
 
 from django.http import Http404
+from django.urls import reverse
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import CSRFCheck, SessionAuthentication
 from rest_framework.parsers import JSONParser
@@ -11,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from mysite.errors import is_database_outage, outage_response
-from services import backends
+from services import backends, notices, stores
 
 logger = logging.getLogger("services")
 
@@ -21,7 +26,7 @@ class SessionAuth(SessionAuthentication):
     client should log in via manage/login. CSRF is enforced for logged-in users."""
 
     def authenticate_header(self, request):
-        return 'Session realm="services", login="/services/manage/login"'
+        return f'Session realm="services", login="{reverse("services:api-login")}"'
 
 
 class IsStaffOrReadOnly(permissions.BasePermission):
@@ -48,9 +53,7 @@ def services_exception_handler(exc, context):
     if is_database_outage(exc):
         # The main database is down: 503 + Retry-After, one log line (mysite/errors.py).
         return outage_response(context["request"], exc, json=True)
-    if isinstance(exc, backends.ServiceNotConfigured):
-        return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    if isinstance(exc, backends.ServiceUnavailable):
+    if isinstance(exc, (backends.ServiceNotConfigured, backends.ServiceUnavailable)):
         return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "not found")
@@ -77,3 +80,44 @@ class ServicesAPIView(APIView):
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class StoreView(ServicesAPIView):
+    """Resolves the URL's <store> (self.store; handlers do not get it as an
+    argument) and looks up the ids in the URL, answering 404 for unknown ones."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = self.store_key
+        self.store = stores.get_store(key)
+        if self.store is None:
+            raise exceptions.NotFound(f"unknown store {key!r}: use {stores.choices_text()}")
+
+    def dispatch(self, request, *args, **kwargs):
+        # <store> is for initial(); the handlers do not need it.
+        self.store_key = kwargs.get("store")
+        return super().dispatch(request, *args, **{k: v for k, v in kwargs.items() if k != "store"})
+
+    def get_org_or_404(self, org_id):
+        return found(self.store.get_org(org_id), "org")
+
+    def get_group_or_404(self, org_id, group_id):
+        return found(self.store.get_group(org_id, group_id), "group")
+
+    def validated(self, serializer_class, request, partial=False, **context):
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["expected a JSON object"]})
+        serializer = serializer_class(data=request.data, partial=partial, context={"store": self.store, **context})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def notify(self, org_id, status_name, group_id=None):
+        """Publish the change notice once the write is committed."""
+        self.store.on_commit(functools.partial(notices.publish, self.store.key, org_id, status_name, group_id))
+
+
+def found(value, what):
+    """value, unless it is None (or False): then a 404 "<what> not found"."""
+    if value is None or value is False:
+        raise exceptions.NotFound(f"{what} not found")
+    return value

@@ -9,8 +9,10 @@ name is never used as a path):
 <ext> comes from the format Pillow detected: png, jpg, gif or webp. With Swift
 configured they go to the container settings.SWIFT_CONTAINER (created on
 demand); otherwise to Django's default storage (MEDIA_ROOT) under
-services/images/. Either way the site serves them at /services/images/<name>.
+services/images/. Either way the site serves them at the URL of
+services:image (services/api/uploads.py).
 """
+
 import io
 import logging
 import re
@@ -19,6 +21,7 @@ import uuid
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from services import backends
 
@@ -46,7 +49,7 @@ class ImageNotFound(LookupError):
 
 
 def max_bytes():
-    return int(getattr(settings, "SERVICES_UPLOAD_MAX_BYTES", 2 * 1024 * 1024))
+    return settings.SERVICES_UPLOAD_MAX_BYTES
 
 
 def inspect(data):
@@ -88,7 +91,7 @@ def make_thumbnail(data, fmt):
 
 
 def image_path(name):
-    return f"/services/images/{name}"
+    return reverse("services:image", args=[name])
 
 
 def store_upload(data):

@@ -1,4 +1,5 @@
-"""upload (POST, staff) and images/<name> (GET, public).
+"""upload (POST, staff) and images/<name> (GET, public); the checks and the
+storage are services.images.
 
 POST upload, multipart field "file": an image (PNG, JPEG, GIF or WebP, checked
 by decoding it) of at most settings.SERVICES_UPLOAD_MAX_BYTES ->
@@ -6,16 +7,17 @@ by decoding it) of at most settings.SERVICES_UPLOAD_MAX_BYTES ->
 "content_type", "width", "height"}; thumb_img_path points to the thumbnail.
 Not an image 400, too big 413, Swift down 503 -- always JSON.
 """
+
 import logging
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse, StreamingHttpResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from services import uploads
-from services.api_common import ServicesAPIView
+from services import images
+from services.api.base import ServicesAPIView
 
 logger = logging.getLogger("services")
 
@@ -28,8 +30,10 @@ class TooBig(exceptions.APIException):
     default_code = "too_big"
 
     def __init__(self):
-        limit = uploads.max_bytes()
-        super().__init__({"detail": f"file too large: the limit is {limit} bytes", "file": [f"larger than {limit} bytes"]})
+        limit = images.max_bytes()
+        super().__init__(
+            {"detail": f"file too large: the limit is {limit} bytes", "file": [f"larger than {limit} bytes"]}
+        )
 
 
 class SizeLimitHandler(FileUploadHandler):
@@ -37,7 +41,7 @@ class SizeLimitHandler(FileUploadHandler):
     lies or is absent), so a huge upload is never spooled to disk."""
 
     def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > uploads.max_bytes():
+        if start + len(raw_data) > images.max_bytes():
             self.request._services_upload_too_big = True
             raise StopUpload(connection_reset=True)
         return raw_data
@@ -56,7 +60,7 @@ class UploadView(ServicesAPIView):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > uploads.max_bytes() + MULTIPART_OVERHEAD:
+        if length > images.max_bytes() + MULTIPART_OVERHEAD:
             raise TooBig()
         request._request.upload_handlers.insert(0, SizeLimitHandler(request._request))
         super().initial(request, *args, **kwargs)
@@ -70,13 +74,13 @@ class UploadView(ServicesAPIView):
         if len(files) > 1:
             raise exceptions.ValidationError({"file": ["Send one file."]})
         upload = files[0]
-        if upload.size > uploads.max_bytes():
+        if upload.size > images.max_bytes():
             raise TooBig()
         data = upload.read()
         try:
-            result = uploads.store_upload(data)
-        except uploads.NotAnImage as exc:
-            raise exceptions.ValidationError({"file": [f"{exc}: send a PNG, JPEG, GIF or WebP image"]})
+            result = images.store_upload(data)
+        except images.NotAnImage as exc:
+            raise exceptions.ValidationError({"file": [f"{exc}: send a PNG, JPEG, GIF or WebP image"]}) from exc
         logger.info("stored upload %s (%d bytes) for %s", result["img_name"], len(data), request.user)
         return Response(result, status=status.HTTP_201_CREATED)
 
@@ -87,9 +91,9 @@ class ImageView(ServicesAPIView):
 
     def get(self, request, name):
         try:
-            body, content_type, length, etag = uploads.open_image(name)
-        except uploads.ImageNotFound:
-            raise exceptions.NotFound("image not found")
+            body, content_type, length, etag = images.open_image(name)
+        except images.ImageNotFound:
+            raise exceptions.NotFound("image not found") from None
         if hasattr(body, "read"):
             response = FileResponse(body, content_type=content_type)
         else:
