@@ -108,6 +108,11 @@ def test_load_balancer_certificate_is_signed_by_its_own_local_ca(fleet, tmp_path
     web1_ca.write_text(fleet.ca_certificate("web1"))
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(LB_URL + "/healthz", verify=str(web1_ca), timeout=TIMEOUT)
+    # The site's /tls/ page offers the CA visitors need: the load balancer's,
+    # whichever web server answers.
+    for _ in range(2):
+        download = requests.get(LB_URL + "/tls/ca.crt", timeout=TIMEOUT)
+        assert download.status_code == 200 and download.text == lb_ca.read_text()
 
 
 def test_django_sees_requests_through_the_load_balancer_as_https(fleet):
