@@ -30,5 +30,11 @@ def deployed_site():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the mode-switching tests last: they restart Apache in the other mode."""
-    items.sort(key=lambda item: item.get_closest_marker("mode_switch") is not None)
+    """Run the mode-switching tests after the other tests of this machine's
+    stack (they restart Apache in the other mode, and back), and the machines
+    of the labs (tests/vagrant, tests/fleet) after all of them."""
+    def order(item):
+        in_lab = item.get_closest_marker("vagrant") is not None or item.get_closest_marker("fleet") is not None
+        return (in_lab, item.get_closest_marker("mode_switch") is not None)
+
+    items.sort(key=order)

@@ -145,10 +145,15 @@ def polls_manage(*args):
 
 
 def daemon_processes():
-    """(pid, user) of every mod_wsgi daemon process, shown as '(wsgi:polls)'."""
-    ps = subprocess.run(["ps", "-eo", "pid=,user:32=,args="], capture_output=True, text=True, check=True)
-    rows = [line.split(None, 2) for line in ps.stdout.splitlines() if "(wsgi:" in line]
-    return [(pid, user) for pid, user, _command in rows]
+    """(pid, user) of every mod_wsgi daemon process of this machine's Apache.
+
+    Shown as '(wsgi:polls)'; only the children of Apache's parent process
+    count (containers on the same machine run Apaches of their own).
+    """
+    ps = subprocess.run(["ps", "-eo", "pid=,ppid=,user:32=,args="], capture_output=True, text=True, check=True)
+    rows = [line.split(None, 3) for line in ps.stdout.splitlines() if "(wsgi:" in line]
+    parent = apache_pid()
+    return [(pid, user) for pid, ppid, user, _command in rows if ppid == parent]
 
 
 def apache_pid():
@@ -236,8 +241,9 @@ def changed_site_copy(tmp_path, marker, extra_files=None):
     dest = tmp_path / "site"
     shutil.copytree(REPO_ROOT / "site", dest, ignore=shutil.ignore_patterns(
         "__pycache__", "*.pyc", "db.sqlite3", "logs", "media", "staticfiles"))
-    home = dest / "templates" / "home.html"
-    home.write_text(home.read_text() + f"\n<!-- release-marker {marker} -->\n")
+    # The base template, outside its blocks: every page carries it.
+    base = dest / "templates" / "base.html"
+    base.write_text(base.read_text() + f"\n<!-- release-marker {marker} -->\n")
     for relative, text in (extra_files or {}).items():
         (dest / relative).write_text(text)
     return dest

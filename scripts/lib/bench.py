@@ -33,6 +33,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -45,12 +46,9 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
-# The deployed site (the polls_app role's defaults, see docs/layout.md).
-SITE_ROOT = "/srv/polls"
-SITE_VENV = f"{SITE_ROOT}/venv"
-SITE_CODE = f"{SITE_ROOT}/app"
-SITE_STATIC = f"{SITE_ROOT}/static"
-SITE_MEDIA = f"{SITE_ROOT}/media"
+# The deployed site's settings file and manage.py (docs/layout.md). Where the
+# code, virtualenv, static files and certificate are is read from apache/ as
+# rendered for this run (site_layout), the same source the deployment uses.
 ENV_FILE = "/etc/polls/env"
 MANAGE = "/usr/local/bin/polls-manage"
 GUNICORN_DIR = os.environ.get("BENCH_GUNICORN_DIR", "/opt/polls-tools/gunicorn")
@@ -130,7 +128,7 @@ http {{
         keepalive 64;
     }}
     server {{
-        listen 127.0.0.1:{port} backlog={backlog};
+        listen 127.0.0.1:{port} backlog={backlog} {tls};
         location /static/ {{
             alias {static}/;
             location ~ "\\.[0-9a-f]{{12}}\\.[A-Za-z0-9]+$" {{
@@ -146,6 +144,7 @@ http {{
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
         }}
     }}
 }}
@@ -265,10 +264,15 @@ def port_free(port):
     return True
 
 
+_INSECURE = ssl.create_default_context()
+_INSECURE.check_hostname = False
+_INSECURE.verify_mode = ssl.CERT_NONE  # loopback only, the site's own certificate
+
+
 def http_get(url, timeout=10):
     """(status, body) of a GET; status 0 when nothing answered."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(url, timeout=timeout, context=_INSECURE) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -347,14 +351,15 @@ def add_hello(site_conf, hello_script):
 
 
 class Target:
-    def __init__(self, name, port):
+    def __init__(self, name, port, tls=False):
         self.name = name
         self.port = port
+        self.tls = tls
         self.procs = []
 
     @property
     def base(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def roots(self):
@@ -380,6 +385,45 @@ def render_apache(mode, dest, user, extra_vars):
         raise BenchError(f"scripts/render-apache {mode} failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
 
 
+def site_layout(site_conf):
+    """Where the deployed site's pieces are, from a vhost rendered for daemon
+    mode: virtualenv, code, static and media folders, and the certificate when
+    the site is served over HTTPS."""
+    with open(site_conf) as f:
+        text = f.read()
+
+    def find(pattern, what):
+        m = re.search(pattern, text, flags=re.M)
+        if not m:
+            raise BenchError(f"no {what} in {site_conf}")
+        return m.group(1)
+
+    layout = {
+        "venv": find(r"python-home=(\S+)", "python-home="),
+        "code": find(r"python-path=(\S+)", "python-path="),
+        "static": find(r"^\s*Alias /static/ (\S+?)/?$", "Alias /static/"),
+        "media": find(r"^\s*Alias /media/ (\S+?)/?$", "Alias /media/"),
+        "tls": bool(re.search(r"^\s*SSLEngine on", text, flags=re.M)),
+    }
+    if layout["tls"]:
+        layout["cert"] = find(r"^\s*SSLCertificateFile (\S+)", "SSLCertificateFile")
+        layout["key"] = find(r"^\s*SSLCertificateKeyFile (\S+)", "SSLCertificateKeyFile")
+    return layout
+
+
+def serve_on_port(site_conf, port):
+    """The rendered vhosts answering on the benchmark's port: an HTTPS site
+    keeps its TLS virtual host (moved to the port) and loses the port-80 one,
+    which only redirects; a plain one (<VirtualHost *:*>) is left as it is."""
+    with open(site_conf) as f:
+        text = f.read()
+    if re.search(r"<VirtualHost \*:443>", text):
+        text = re.sub(r"^<VirtualHost \*:80>.*?^</VirtualHost>\n?", "", text, flags=re.M | re.S)
+        text = text.replace("<VirtualHost *:443>", f"<VirtualHost *:{port}>")
+    with open(site_conf, "w") as f:
+        f.write(text)
+
+
 def daemon_sizing(site_conf):
     """(processes, threads) of the WSGIDaemonProcess in a rendered vhost."""
     with open(site_conf) as f:
@@ -391,8 +435,8 @@ def daemon_sizing(site_conf):
 
 
 class ApacheTarget(Target):
-    def __init__(self, mode, port, work, user, extra_vars=()):
-        super().__init__(mode, port)
+    def __init__(self, mode, port, work, user, extra_vars=(), tls=False):
+        super().__init__(mode, port, tls)
         self.mode = mode
         self.work = work
         self.user = user
@@ -405,6 +449,7 @@ class ApacheTarget(Target):
             os.makedirs(x, exist_ok=True)
         os.chmod(run_dir, 0o755)
         render_apache(self.mode, site_dir, self.user, self.extra_vars)
+        serve_on_port(os.path.join(site_dir, "polls-site.conf"), self.port)
         add_hello(os.path.join(site_dir, "polls-site.conf"), os.path.join(self.work, "hello", "bench_hello.py"))
         conf = os.path.join(d, "apache2.conf")
         with open(conf, "w") as f:
@@ -433,8 +478,9 @@ class ApacheTarget(Target):
 
 
 class GunicornTarget(Target):
-    def __init__(self, port, work, user, processes, threads, backlog, keepalive_requests):
-        super().__init__("gunicorn", port)
+    def __init__(self, port, work, user, processes, threads, backlog, keepalive_requests, layout):
+        super().__init__("gunicorn", port, layout["tls"])
+        self.layout = layout
         self.work = work
         self.user = user
         self.processes = processes
@@ -450,12 +496,18 @@ class GunicornTarget(Target):
         with open(os.path.join(app_dir, "bench_gunicorn.py"), "w") as f:
             f.write(GUNICORN_APP.format(env_file=ENV_FILE, hello_path=HELLO_PATH))
         sock = os.path.join(d, "gunicorn.sock")
-        env = dict(os.environ, PYTHONPATH=f"{GUNICORN_DIR}:{app_dir}:{SITE_CODE}", LANG="C.UTF-8")
+        code, venv = self.layout["code"], self.layout["venv"]
+        env = dict(os.environ, PYTHONPATH=f"{GUNICORN_DIR}:{app_dir}:{code}", LANG="C.UTF-8")
+        if self.tls:
+            # nginx terminates TLS and says so in X-Forwarded-Proto, which
+            # Django believes only when told to (values in the environment win
+            # over the settings file).
+            env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "true"
         argv = [
-            f"{SITE_VENV}/bin/python", "-m", "gunicorn",
+            f"{venv}/bin/python", "-m", "gunicorn",
             "--worker-class", "gthread", "--workers", str(self.processes), "--threads", str(self.threads),
             "--bind", f"unix:{sock}", "--user", self.user, "--group", self.user,
-            "--chdir", SITE_CODE, "--timeout", "60", "--graceful-timeout", "15",
+            "--chdir", code, "--timeout", "60", "--graceful-timeout", "15",
             "--backlog", str(self.backlog), "--worker-tmp-dir", "/dev/shm",
             "--error-logfile", os.path.join(d, "gunicorn.log"),
             "bench_gunicorn:application",
@@ -465,9 +517,13 @@ class GunicornTarget(Target):
         os.makedirs(nginx_dir, exist_ok=True)
         conf = os.path.join(nginx_dir, "nginx.conf")
         with open(conf, "w") as f:
+            tls = (f"ssl;\n        ssl_certificate {self.layout['cert']};\n"
+                   f"        ssl_certificate_key {self.layout['key']};\n"
+                   "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_tickets off") if self.tls else ""
             f.write(NGINX_CONF.format(
-                workers=os.cpu_count() or 1, dir=nginx_dir, socket=sock, port=self.port, static=SITE_STATIC,
-                media=SITE_MEDIA, backlog=self.backlog, keepalive_requests=self.keepalive_requests,
+                workers=os.cpu_count() or 1, dir=nginx_dir, socket=sock, port=self.port,
+                static=self.layout["static"], media=self.layout["media"], backlog=self.backlog,
+                keepalive_requests=self.keepalive_requests, tls=tls,
             ))
         check = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)
         if check.returncode != 0:
@@ -532,14 +588,14 @@ def run_wrk(target, path, seconds, connections, threads):
 
 # --- the data the pages show --------------------------------------------------
 
-def bench_data(args):
+def bench_data(layout):
     """Ids of the benchmark's question and org (created once by seed_bulk), and
     the hashed name of a static file."""
     out = subprocess.run([MANAGE, "seed_bulk", "--fixture"], capture_output=True, text=True)
     if out.returncode != 0:
         raise BenchError(f"polls-manage seed_bulk --fixture failed (is this branch deployed?):\n{out.stderr[-2000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    with open(os.path.join(SITE_STATIC, "staticfiles.json")) as f:
+    with open(os.path.join(layout["static"], "staticfiles.json")) as f:
         manifest = json.load(f)["paths"]
     data["static"] = "/static/" + manifest.get("polls/style.css", next(iter(manifest.values())))
     return data
@@ -858,14 +914,17 @@ def main(argv=None):
     sizing_dir = os.path.join(work, "sizing")
     render_apache("daemon", sizing_dir, user, args.set)
     processes, threads = daemon_sizing(os.path.join(sizing_dir, "polls-site.conf"))
+    layout = site_layout(os.path.join(sizing_dir, "polls-site.conf"))
+    if not os.path.isfile(os.path.join(layout["venv"], "bin", "python")):
+        raise BenchError(f"no virtualenv at {layout['venv']}: deploy this branch first (scripts/deploy)")
 
     targets = {}
     for name in wanted:
         if name == "gunicorn":
             targets[name] = GunicornTarget(ports[name], work, user, processes, threads,
-                                           backlog=511, keepalive_requests=100)
+                                           backlog=1024, keepalive_requests=1000, layout=layout)
         else:
-            targets[name] = ApacheTarget(name, ports[name], work, user, args.set)
+            targets[name] = ApacheTarget(name, ports[name], work, user, args.set, tls=layout["tls"])
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
@@ -876,10 +935,11 @@ def main(argv=None):
         "started": started,
         "settings": {"seconds": args.seconds, "rounds": args.rounds, "connections": args.connections,
                      "wrk_threads": args.wrk_threads, "processes": processes, "threads": threads,
-                     "cpus": os.cpu_count(), "ports": {n: ports[n] for n in wanted}, "set": args.set},
+                     "cpus": os.cpu_count(), "ports": {n: ports[n] for n in wanted}, "set": args.set,
+                     "tls": layout["tls"]},
     }
     try:
-        data = bench_data(args)
+        data = bench_data(layout)
         results["data"] = data
         for target in targets.values():
             log(f"starting {target.name} on 127.0.0.1:{target.port}")

@@ -83,3 +83,50 @@ def test_defaults():
     assert args.targets == ["daemon", "embedded", "gunicorn"]
     assert args.scaling_levels == [1, 16, 64, 256]
     assert "hello" in args.pages and "healthz" in args.pages
+
+
+HTTPS_SITE = """<VirtualHost *:443>
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/polls/cert.pem
+    SSLCertificateKeyFile /etc/ssl/polls/key.pem
+    WSGIDaemonProcess polls \\
+        processes=2 threads=5 \\
+        python-home=/srv/polls/venv \\
+        python-path=/srv/polls/current \\
+        home=/srv/polls/current
+    WSGIScriptAlias / /srv/polls/polls.wsgi
+    Alias /static/ /srv/polls/current/staticfiles/
+    Alias /media/ /srv/polls/media/
+</VirtualHost>
+
+<VirtualHost *:80>
+    RewriteEngine On
+    WSGIScriptAlias / /srv/polls/polls.wsgi
+</VirtualHost>
+"""
+
+
+def test_site_layout_from_the_rendered_vhost(tmp_path):
+    conf = tmp_path / "polls-site.conf"
+    conf.write_text(HTTPS_SITE)
+    assert bench.site_layout(str(conf)) == {
+        "venv": "/srv/polls/venv", "code": "/srv/polls/current", "static": "/srv/polls/current/staticfiles",
+        "media": "/srv/polls/media", "tls": True, "cert": "/etc/ssl/polls/cert.pem", "key": "/etc/ssl/polls/key.pem",
+    }
+    conf.write_text(HTTPS_SITE.replace("python-home", "pythonhome"))
+    with pytest.raises(bench.BenchError):
+        bench.site_layout(str(conf))
+
+
+def test_https_site_is_moved_to_the_bench_port(tmp_path):
+    conf = tmp_path / "polls-site.conf"
+    conf.write_text(HTTPS_SITE)
+    bench.serve_on_port(str(conf), 8481)
+    text = conf.read_text()
+    assert "<VirtualHost *:8481>" in text and "*:443" not in text
+    assert "*:80>" not in text and "RewriteEngine" not in text  # the redirecting host is gone
+    assert text.count("WSGIScriptAlias /") == 1
+    plain = "<VirtualHost *:*>\n    WSGIScriptAlias / /srv/polls/polls.wsgi\n</VirtualHost>\n"
+    conf.write_text(plain)
+    bench.serve_on_port(str(conf), 8481)
+    assert conf.read_text() == plain
