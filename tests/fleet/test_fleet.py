@@ -112,7 +112,7 @@ def test_load_balancer_certificate_is_signed_by_its_own_local_ca(fleet, tmp_path
     # whichever web server answers.
     for _ in range(2):
         download = requests.get(LB_URL + "/tls/ca.crt", timeout=TIMEOUT)
-        assert download.status_code == 200 and download.text == lb_ca.read_text()
+        assert download.status_code == 200 and download.content.strip() == lb_ca.read_bytes().strip()
 
 
 def test_django_sees_requests_through_the_load_balancer_as_https(fleet):
