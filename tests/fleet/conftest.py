@@ -28,10 +28,18 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{'total':<40} {sum(s for _, s in PHASES):7.1f} s")
 
 
+def trusting_the_lab(lab):
+    """Every requests call of the tests verifies the lab's certificates against
+    the CAs of the load balancer and the web servers (requests reads
+    REQUESTS_CA_BUNDLE as its verify=)."""
+    os.environ["REQUESTS_CA_BUNDLE"] = str(lab.write_ca_bundle())
+    return lab
+
+
 @pytest.fixture(scope="session")
 def fleet():
     if os.environ.get("POLLS_FLEET_REUSE") == "1":
-        yield Fleet(first_run=None)
+        yield trusting_the_lab(Fleet(first_run=None))
         return
     try:
         with phase("boot 5 machines (fleet up)"):
@@ -39,7 +47,7 @@ def fleet():
         with phase("provision (site.yml, forks 5)"):
             first = provision(name="first")
         assert_ok(first)
-        yield Fleet(first_run=first)
+        yield trusting_the_lab(Fleet(first_run=first))
     finally:
         if os.environ.get("POLLS_FLEET_KEEP") != "1":
             with phase("teardown (fleet down)"):

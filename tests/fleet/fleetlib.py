@@ -14,8 +14,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FLEET = REPO_ROOT / "tests" / "fleet" / "fleet"
 STATE = Path(os.environ.get("POLLS_FLEET_DIR", "/var/lib/polls-fleet"))
 LOG_DIR = Path(os.environ.get("POLLS_TEST_LOG_DIR", "/tmp/polls-test-logs"))
-LB_URL = "http://10.77.0.11"
-WEB_URLS = {"web1": "http://10.77.0.21", "web2": "http://10.77.0.22"}
+# Everything over HTTPS: the load balancer terminates TLS and re-encrypts to
+# the web servers; plain HTTP only redirects.
+LB_URL = "https://10.77.0.11"
+LB_HTTP_URL = "http://10.77.0.11"
+WEB_URLS = {"web1": "https://10.77.0.21", "web2": "https://10.77.0.22"}
+# Each machine that serves HTTPS has a CA of its own that signed its
+# certificate (the local_ca role): the tests trust exactly these.
+CA_CERTS = {"lb": "/etc/haproxy/tls/ca.crt", "web1": "/etc/apache2/tls/ca.crt", "web2": "/etc/apache2/tls/ca.crt"}
+CA_BUNDLE = LOG_DIR / "fleet-ca-bundle.pem"
 PHASES = []
 
 
@@ -51,6 +58,18 @@ class Fleet:
 
     def provision(self, *args, name="provision"):
         return provision(*args, name=name)
+
+    def ca_certificate(self, machine):
+        """The certificate of the local CA that signed the machine's certificate (PEM)."""
+        pem = self.ssh(machine, f"cat {CA_CERTS[machine]}").stdout
+        assert pem.startswith("-----BEGIN CERTIFICATE-----"), (machine, pem[:200])
+        return pem
+
+    def write_ca_bundle(self, path=CA_BUNDLE):
+        """Every lab CA in one file, for requests' verify= (REQUESTS_CA_BUNDLE)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(self.ca_certificate(machine) for machine in CA_CERTS))
+        return path
 
     def admin_password(self):
         return (STATE / "secrets" / "admin_password").read_text().strip()

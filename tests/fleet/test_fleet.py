@@ -1,12 +1,16 @@
 """The multi-host deployment behind HAProxy, on five fresh Debian 12 machines
 with systemd (tests/fleet/conftest.py): lb, web1, web2, db, services.
 
-Everything a visitor does goes through the load balancer (10.77.0.11); tests
-that need one web server in particular address it directly (10.77.0.21/.22).
+Everything a visitor does goes through the load balancer (10.77.0.11) over
+HTTPS; tests that need one web server in particular address it directly
+(10.77.0.21/.22), over HTTPS too. Every certificate is verified against the
+lab's local CAs (conftest.py).
 """
 import json
 import re
 import shlex
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -15,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from deploylib import admin_session, csrf_from, wait_until
-from fleetlib import LB_URL, WEB_URLS, assert_ok, phase, recaps
 from api_client import ApiClient
+from fleetlib import LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase, recaps
 from services_site import png_bytes
 
 pytestmark = pytest.mark.fleet
@@ -54,7 +58,7 @@ def test_every_page_answers_through_the_load_balancer_from_both_web_servers(flee
         assert len(access_log_lines(fleet, machine, marker)) >= len(PAGES) // 2, machine
 
 
-def test_healthz_reports_every_service_configured_and_ok_from_each_web_server():
+def test_healthz_reports_every_service_configured_and_ok_from_each_web_server(fleet):
     for machine, url in WEB_URLS.items():
         body = requests.get(url + "/healthz", timeout=TIMEOUT).json()
         assert body["status"] == "ok" and body["overall"] == "ok", (machine, body)
@@ -77,15 +81,74 @@ def test_client_address_comes_from_the_load_balancer_only(fleet):
     assert lines and all(line.startswith("10.77.0.1 ") for line in lines), lines
 
 
+def test_plain_http_to_the_load_balancer_redirects_to_https(fleet):
+    for path in ("/", "/polls/?page=2", "/healthz"):
+        response = requests.get(LB_HTTP_URL + path, allow_redirects=False, timeout=TIMEOUT)
+        assert response.status_code == 301, (path, response.status_code)
+        assert response.headers["Location"] == LB_URL + path, (path, response.headers)
+    assert requests.get(LB_HTTP_URL + "/polls/", timeout=TIMEOUT).url == LB_URL + "/polls/"
+
+
+def test_load_balancer_certificate_is_signed_by_its_own_local_ca(fleet, tmp_path):
+    """Only the load balancer's CA is trusted here: the handshake verifies its
+    certificate for the site's address, and ALPN offers HTTP/2."""
+    lb_ca = tmp_path / "lb-ca.crt"
+    lb_ca.write_text(fleet.ca_certificate("lb"))
+    context = ssl.create_default_context(cafile=str(lb_ca))
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (socket.create_connection(("10.77.0.11", 443), timeout=TIMEOUT) as raw,
+          context.wrap_socket(raw, server_hostname="10.77.0.11") as tls):
+        assert tls.version() in ("TLSv1.2", "TLSv1.3"), tls.version()
+        assert tls.selected_alpn_protocol() == "h2"
+        issuer = dict(item[0] for item in tls.getpeercert()["issuer"])
+    assert issuer["commonName"] == "polls local CA (lb)", issuer
+    response = requests.get(LB_URL + "/healthz", verify=str(lb_ca), timeout=TIMEOUT)
+    assert response.status_code == 200
+    # A web server's CA did not sign it.
+    web1_ca = tmp_path / "web1-ca.crt"
+    web1_ca.write_text(fleet.ca_certificate("web1"))
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(LB_URL + "/healthz", verify=str(web1_ca), timeout=TIMEOUT)
+    # The site's /tls/ page offers the CA visitors need: the load balancer's,
+    # whichever web server answers.
+    for _ in range(2):
+        download = requests.get(LB_URL + "/tls/ca.crt", timeout=TIMEOUT)
+        assert download.status_code == 200 and download.content.strip() == lb_ca.read_bytes().strip()
+
+
+def test_django_sees_requests_through_the_load_balancer_as_https(fleet):
+    """Behind the load balancer Django takes the request as HTTPS: no
+    redirect of its own (SECURE_SSL_REDIRECT), HSTS and Secure cookies, and
+    the CSRF check of HTTPS posts, which insists on a Referer."""
+    page = requests.get(LB_URL + "/admin/login/", allow_redirects=False, timeout=TIMEOUT)
+    assert page.status_code == 200, page.status_code
+    assert page.headers["Strict-Transport-Security"].startswith("max-age="), page.headers
+    assert page.cookies and all(cookie.secure for cookie in page.cookies), page.cookies
+    post = requests.post(LB_URL + "/admin/login/", timeout=TIMEOUT)
+    assert post.status_code == 403 and "Referer" in post.text and "CSRF" in post.text
+
+
 def test_forwarded_proto_is_believed_from_the_load_balancer_only(fleet):
-    """X-Forwarded-Proto: https makes Django treat a request as HTTPS, whose
-    CSRF check then insists on a Referer: visible in the 403's explanation."""
-    headers = {"X-Forwarded-Proto": "https"}
-    direct = requests.post(WEB_URLS["web1"] + "/admin/login/", headers=headers, timeout=TIMEOUT)
-    assert direct.status_code == 403 and "Referer" not in direct.text
-    from_lb = fleet.ssh("lb", "curl -s -X POST -H 'X-Forwarded-Proto: https' -H 'Host: 10.77.0.11' "
-                              "http://10.77.0.21/admin/login/").stdout
-    assert "Referer" in from_lb and "CSRF" in from_lb
+    """X-Forwarded-Proto: http on an HTTPS request makes Django redirect to
+    HTTPS if it believes the header: it does from the load balancer, not from
+    anyone else; and on plain HTTP a claim of https is believed from nobody."""
+    headers = {"X-Forwarded-Proto": "http"}
+    direct = requests.get(WEB_URLS["web1"] + "/polls/", headers=headers, allow_redirects=False, timeout=TIMEOUT)
+    assert direct.status_code == 200, (direct.status_code, direct.headers)
+    from_lb = fleet.ssh("lb", "curl -sk -o /dev/null -w '%{http_code} %{redirect_url}' "
+                              "-H 'X-Forwarded-Proto: http' -H 'Host: 10.77.0.11' https://10.77.0.21/polls/").stdout
+    assert from_lb == "301 https://10.77.0.11/polls/", from_lb
+    # Plain HTTP without a Host header reaches Django (Apache's redirect needs
+    # the host): a client's "X-Forwarded-Proto: https" must not stop Django
+    # from redirecting it to HTTPS.
+    with socket.create_connection(("10.77.0.21", 80), timeout=TIMEOUT) as conn:
+        conn.sendall(b"GET /polls/ HTTP/1.0\r\nX-Forwarded-Proto: https\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    status_line = answer.split(b"\r\n", 1)[0].decode()
+    assert status_line.split()[1] == "301", answer[:500]
+    assert b"\r\nLocation: https://10.77.0.11/polls/\r\n" in answer, answer[:500]
 
 
 def test_vote_through_web1_is_counted_once_and_seen_through_web2(fleet):
@@ -101,7 +164,8 @@ def test_vote_through_web1_is_counted_once_and_seen_through_web2(fleet):
         form = web1.get(f"{WEB_URLS['web1']}/polls/{question_id}/", timeout=TIMEOUT)
         assert form.status_code == 200
         vote = web1.post(f"{WEB_URLS['web1']}/polls/{question_id}/vote/",
-                         data={"csrfmiddlewaretoken": csrf_from(form.text), "choice": choice_id}, timeout=TIMEOUT)
+                         data={"csrfmiddlewaretoken": csrf_from(form.text), "choice": choice_id},
+                         headers={"Referer": form.url}, timeout=TIMEOUT)
         assert vote.status_code == 200 and vote.url.endswith(f"/polls/{question_id}/results/")
         results = requests.get(f"{WEB_URLS['web2']}/polls/{question_id}/results/", timeout=TIMEOUT)
         assert results.status_code == 200

@@ -125,7 +125,10 @@ def test_behind_a_load_balancer_forwarded_headers_are_believed_from_it_only(tmp_
     assert "RemoteIPHeader X-Forwarded-For" in site
     assert "RemoteIPInternalProxy 10.0.0.10 10.0.0.11" in site
     assert "%{CONN_REMOTE_ADDR} -ipmatch '10.0.0.10' || %{CONN_REMOTE_ADDR} -ipmatch '10.0.0.11'" in site
-    assert "RequestHeader unset X-Forwarded-Proto" in site
+    https, http = site.split("<VirtualHost *:80>", 1)
+    assert "RequestHeader unset X-Forwarded-Proto" in https
+    # The load balancer re-encrypts to 443: on plain HTTP nobody is believed.
+    assert "\n    RequestHeader unset X-Forwarded-Proto\n" in http and "<If" not in http
 
 
 def test_without_a_load_balancer_no_forwarded_header_is_believed(tmp_path):
