@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Django's command-line utility for the polls-and-services site."""
+
 import os
 import sys
 

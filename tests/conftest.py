@@ -6,11 +6,20 @@ once per test session, then hands out the URL and the generated admin
 credentials. Set POLLS_TEST_SKIP_DEPLOY=1 to test a stack that is already
 deployed (quicker while developing; CI always deploys).
 """
+
 import os
 
 import pytest
 
-from deploylib import ADMIN_PASSWORD_FILE, BASE_URL, CA_CERT, DeployedSite, assert_playbook_ok, run_playbook, wait_for_http
+from deploylib import (
+    ADMIN_PASSWORD_FILE,
+    BASE_URL,
+    CA_CERT,
+    DeployedSite,
+    assert_playbook_ok,
+    run_playbook,
+    wait_for_http,
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +42,7 @@ def pytest_collection_modifyitems(config, items):
     """Run the mode-switching tests after the other tests of this machine's
     stack (they restart Apache in the other mode, and back), and the machines
     of the labs (tests/vagrant, tests/fleet) after all of them."""
+
     def order(item):
         in_lab = item.get_closest_marker("vagrant") is not None or item.get_closest_marker("fleet") is not None
         return (in_lab, item.get_closest_marker("mode_switch") is not None)

@@ -2,6 +2,8 @@
 
 Imported by tests/conftest.py and by the tests in tests/deploy and tests/services.
 """
+
+import itertools
 import os
 import re
 import subprocess
@@ -84,6 +86,7 @@ def wait_until(predicate, timeout=60, interval=0.5, what="condition"):
 
 def wait_for_http(url, timeout=60):
     """The first answer from url that is not a server error."""
+
     def answered():
         response = requests.get(url, timeout=5)
         return response if response.status_code < 500 else None
@@ -104,7 +107,6 @@ class DeployedSite:
     def referer(self, path="/"):
         """Django checks the Referer of HTTPS form posts against the host (CSRF)."""
         return {"Referer": self.url(path)}
-
 
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -139,9 +141,7 @@ def admin_session(site):
 
 def polls_manage(*args):
     """Run manage.py of the deployed site (as root, with its environment file)."""
-    return subprocess.run(
-        ["/usr/local/bin/polls-manage", *args], capture_output=True, text=True, check=False
-    )
+    return subprocess.run(["/usr/local/bin/polls-manage", *args], capture_output=True, text=True, check=False)
 
 
 def daemon_processes():
@@ -173,8 +173,10 @@ class LoadResult:
     seconds: float
 
     def summary(self):
-        return (f"{self.requests} requests in {self.seconds:.1f}s, {self.failed} failed, "
-                f"longest pause {self.longest_pause:.2f}s")
+        return (
+            f"{self.requests} requests in {self.seconds:.1f}s, {self.failed} failed, "
+            f"longest pause {self.longest_pause:.2f}s"
+        )
 
 
 class BoundedLoad:
@@ -229,7 +231,7 @@ class BoundedLoad:
             thread.join(self.timeout + 5)
         ended = time.monotonic()
         marks = [self.started, *sorted(self.done), ended]
-        pause = max(b - a for a, b in zip(marks, marks[1:]))
+        pause = max(b - a for a, b in itertools.pairwise(marks))
         self.result = LoadResult(len(self.done), len(self.failures), self.failures[:10], pause, ended - self.started)
         return False
 
@@ -239,8 +241,11 @@ def changed_site_copy(tmp_path, marker, extra_files=None):
     import shutil
 
     dest = tmp_path / "site"
-    shutil.copytree(REPO_ROOT / "site", dest, ignore=shutil.ignore_patterns(
-        "__pycache__", "*.pyc", "db.sqlite3", "logs", "media", "staticfiles"))
+    shutil.copytree(
+        REPO_ROOT / "site",
+        dest,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "db.sqlite3", "logs", "media", "staticfiles"),
+    )
     # The base template, outside its blocks: every page carries it.
     base = dest / "templates" / "base.html"
     base.write_text(base.read_text() + f"\n<!-- release-marker {marker} -->\n")
@@ -261,8 +266,12 @@ def run_rollback(name="rollback"):
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / f"{name}-{int(time.time())}.log"
     proc = subprocess.run(
-        [str(REPO_ROOT / "scripts" / "rollback")], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+        [str(REPO_ROOT / "scripts" / "rollback")],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
     )
     log.write_text(proc.stdout)
     return PlaybookRun(proc.returncode, proc.stdout, log)

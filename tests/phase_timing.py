@@ -5,6 +5,7 @@ pytest.ini (`-p phase_timing`). Setup and teardown count towards the phase of
 the test that triggered them, so a session fixture that deploys the stack is
 charged to the first deployment test.
 """
+
 import time
 from collections import defaultdict
 from pathlib import Path

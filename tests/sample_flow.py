@@ -7,6 +7,7 @@ The sample expected 200 everywhere; this API answers 201 to creates, as
 docs/services-api.md says. Its last step deletes a group whose org is already
 deleted (with its groups): a JSON 404 is the right answer.
 """
+
 NOTICE_STATUSES = {"GROUP_ADDED", "GROUP_UPDATED", "GROUP_DELETED", "ORG_UPDATED", "ORG_DELETED", "NO_CHANGES"}
 
 

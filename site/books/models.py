@@ -1,4 +1,5 @@
 """The books application of the book's chapter 5.1."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Tests of the books app, run by `python manage.py test books`."""
+
 import datetime
 
 from django.test import TestCase

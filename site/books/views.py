@@ -1,4 +1,5 @@
 """Class-based views of the book's chapter 5.1."""
+
 from django.views.generic import DetailView, ListView, TemplateView
 
 from books.models import Author, Book, Publisher

@@ -6,6 +6,7 @@ deployment (ansible/roles/polls_app) writes KEY=VALUE lines to one file and
 names it in DJANGO_ENV_FILE (set by the WSGI script and by `polls-manage`).
 Values already in the environment win, so a shell can still override one.
 """
+
 import os
 from pathlib import Path
 

@@ -14,6 +14,7 @@ DatabaseOutageMiddleware catches what views raise; server_error (handler500)
 catches what middleware raised (a session saved at the end of a request);
 the services API's exception handler calls outage_response itself.
 """
+
 import logging
 import sys
 
@@ -50,13 +51,9 @@ def outage_response(request, exc, *, json=None):
     """The 503 for a database outage, logged here as one line (Django's own
     request log is told it has been logged, so it adds no traceback)."""
     retry_after = settings.DATABASE_OUTAGE_RETRY_AFTER
-    logger.error(
-        "main database unavailable: %s %s: %s", request.method, request.get_full_path(), _one_line(exc)
-    )
+    logger.error("main database unavailable: %s %s: %s", request.method, request.get_full_path(), _one_line(exc))
     if json if json is not None else wants_json(request):
-        response = JsonResponse(
-            {"detail": _("The database is unavailable. Try again in a moment.")}, status=503
-        )
+        response = JsonResponse({"detail": _("The database is unavailable. Try again in a moment.")}, status=503)
     else:
         response = HttpResponse(loader.render_to_string("503.html", {"retry_after": retry_after}), status=503)
     response["Retry-After"] = str(retry_after)

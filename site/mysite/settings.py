@@ -5,6 +5,7 @@ environment (or from the file named by DJANGO_ENV_FILE, see envfile.py).
 With nothing set the site runs on SQLite with a local-memory cache and files
 on disk, so `manage.py runserver` and the unit tests need no services.
 """
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Tests of the project package (home page, error pages), run by `python manage.py test mysite`."""
+
 from django.test import TestCase
 from django.urls import reverse
 

@@ -5,6 +5,7 @@ On a deployment whose certificate is signed by the CA the playbook made
 The page says how to trust it, in English or Korean; the text is a template
 per language (templates/tls/), the browser's language picks it.
 """
+
 from pathlib import Path
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """URLs of the local CA's page (included under /tls/ as the `tls` namespace)."""
+
 from django.urls import path
 
 from mysite import tls

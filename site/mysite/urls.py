@@ -1,4 +1,5 @@
 """URL configuration of the polls-and-services site."""
+
 from django.contrib import admin
 from django.urls import include, path
 

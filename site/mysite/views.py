@@ -1,4 +1,5 @@
 """The home page (the book's chapter 5.2): the project's own applications."""
+
 from django.apps import apps
 from django.conf import settings
 from django.urls import (

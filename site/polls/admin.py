@@ -1,4 +1,5 @@
 """The admin of the tutorial's part 7, and the site's branding."""
+
 from django.contrib import admin
 
 from polls.models import Choice, Question

@@ -6,6 +6,7 @@ of querying the database on every view.  The snapshot is deleted whenever a
 vote is counted or a question or choice changes, so the next view of the page
 rebuilds it from the database: a vote is visible right after it is counted.
 """
+
 from django.core.cache import cache
 
 # Bounds how long a snapshot can live even if an invalidation were ever missed.

@@ -1,4 +1,5 @@
 """The models of Django's official tutorial (part 2), with the part 7 admin display."""
+
 import datetime
 
 from django.contrib import admin

@@ -1,4 +1,5 @@
 """Invalidate a question's cached results when it or one of its choices changes."""
+
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 

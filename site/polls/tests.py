@@ -1,4 +1,5 @@
 """The official tutorial's tests (part 5), run by `python manage.py test polls`."""
+
 import datetime
 
 from django.test import TestCase

@@ -4,6 +4,7 @@ Additions: votes are counted with an F() expression (N concurrent votes count
 N), a choice of another question is rejected, every vote is logged to the
 `polls` logger, and the results page is served from the cache (polls.cache).
 """
+
 import logging
 
 from django.db.models import F
@@ -63,12 +64,8 @@ def vote(request, question_id):
     try:
         choice = question.choice_set.get(pk=int(choice_id))
     except (ValueError, Choice.DoesNotExist):
-        logger.warning(
-            "vote rejected: choice=%r is not a choice of question=%s", choice_id, question.pk
-        )
-        return _redisplay(
-            request, question, _("That choice is not one of this question's choices."), status=400
-        )
+        logger.warning("vote rejected: choice=%r is not a choice of question=%s", choice_id, question.pk)
+        return _redisplay(request, question, _("That choice is not one of this question's choices."), status=400)
 
     # UPDATE ... SET votes = votes + 1: the database adds, so concurrent votes
     # cannot overwrite each other the way read-modify-write in Python would.

@@ -16,6 +16,7 @@ Outside Apache the ``mod_wsgi`` name is the pip package (mod_wsgi-express),
 which has none of these attributes; every lookup here is therefore defensive,
 and ``runtime_info`` never raises.
 """
+
 import os
 import platform
 import sys
@@ -114,6 +115,7 @@ def runtime_info(environ):
 #   request_threads_active / _maximum.
 #
 # Both return None when recording is off, and do not exist outside mod_wsgi.
+
 
 def start_recording_metrics():
     """Turn on mod_wsgi's metrics in this process; False outside mod_wsgi."""

@@ -1,4 +1,5 @@
 """Tests of the runtime app, run by `python manage.py test runtime`."""
+
 from django.test import TestCase
 from django.urls import reverse
 

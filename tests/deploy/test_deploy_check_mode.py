@@ -4,6 +4,7 @@ On a converged host it must finish cleanly and report nothing to change; with
 one setting changed it must report that change (with its diff) and change
 nothing on the host.
 """
+
 import hashlib
 import json
 import uuid
@@ -47,9 +48,9 @@ def test_check_reports_changed_settings_and_changes_nothing(deployed_site):
     assert "polls_app : Write the environment file with the settings and secrets" in changed, changed
     assert "httpd : Render virtual hosts" in changed, changed
     # Apache's config is no secret: its diff shows what a real run would write.
-    assert any(
-        line.startswith("+") and "processes=7" in line for line in run.output.splitlines()
-    ), f"no diff of the daemon sizing (log: {run.log})"
+    assert any(line.startswith("+") and "processes=7" in line for line in run.output.splitlines()), (
+        f"no diff of the daemon sizing (log: {run.log})"
+    )
     # The environment file holds secrets: it is reported, never shown.
     assert mark not in run.output
     # ...and nothing was written or restarted.

@@ -1,4 +1,5 @@
 """Running the playbook again on a deployed machine changes nothing."""
+
 import pytest
 
 from deploylib import assert_playbook_ok, run_playbook

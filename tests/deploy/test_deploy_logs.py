@@ -1,6 +1,7 @@
 """Logs rotate daily, compressed, and a forced rotation under load loses no
 request: logrotate's graceful restart keeps Apache's sockets and mod_wsgi's
 daemon socket (WSGISocketRotation Off), and Django reopens its moved log."""
+
 import re
 import subprocess
 from pathlib import Path
@@ -35,8 +36,11 @@ def test_forced_rotation_under_load_loses_no_request(deployed_site):
         for _ in range(2):  # twice: the second compresses the first (delaycompress)
             logrotate("/etc/logrotate.d/apache2")
             logrotate("/etc/logrotate.d/polls")
-            wait_until(lambda: (APACHE_LOGS / "polls-access.log").stat().st_size > 0, timeout=30,
-                       what="Apache to write its new access log")
+            wait_until(
+                lambda: (APACHE_LOGS / "polls-access.log").stat().st_size > 0,
+                timeout=30,
+                what="Apache to write its new access log",
+            )
     print(f"\nforced log rotation (twice) under load: {load.result.summary()}")
     assert load.result.requests > 50, load.result.summary()
     assert load.result.failed == 0, load.result.failures
@@ -50,8 +54,12 @@ def test_django_writes_to_the_new_log_after_rotation(deployed_site):
     logrotate("/etc/logrotate.d/polls")
     assert DJANGO_LOG.exists() and DJANGO_LOG.stat().st_size == 0
     assert DJANGO_LOG.stat().st_uid == __import__("pwd").getpwnam("polls").pw_uid
-    created = polls_manage("shell", "-c", "from django.utils import timezone; from polls.models import Question; "
-                           "print(Question.objects.create(question_text='Log probe?', pub_date=timezone.now()).pk)")
+    created = polls_manage(
+        "shell",
+        "-c",
+        "from django.utils import timezone; from polls.models import Question; "
+        "print(Question.objects.create(question_text='Log probe?', pub_date=timezone.now()).pk)",
+    )
     assert created.returncode == 0, created.stderr
     qid = created.stdout.strip().splitlines()[-1]
     try:
@@ -59,9 +67,16 @@ def test_django_writes_to_the_new_log_after_rotation(deployed_site):
         page = session.get(deployed_site.url(f"/polls/{qid}/"), timeout=10)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         # A vote without a choice: the polls view logs it.
-        session.post(deployed_site.url(f"/polls/{qid}/vote/"), data={"csrfmiddlewaretoken": token},
-                     headers=deployed_site.referer(f"/polls/{qid}/"), timeout=10)
-        wait_until(lambda: "vote without a choice" in DJANGO_LOG.read_text(), timeout=10,
-                   what="Django to log into the new file")
+        session.post(
+            deployed_site.url(f"/polls/{qid}/vote/"),
+            data={"csrfmiddlewaretoken": token},
+            headers=deployed_site.referer(f"/polls/{qid}/"),
+            timeout=10,
+        )
+        wait_until(
+            lambda: "vote without a choice" in DJANGO_LOG.read_text(),
+            timeout=10,
+            what="Django to log into the new file",
+        )
     finally:
         polls_manage("shell", "-c", f"from polls.models import Question; Question.objects.filter(pk={qid}).delete()")

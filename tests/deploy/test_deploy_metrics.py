@@ -1,4 +1,5 @@
 """mod_wsgi's own metrics on the deployed runtime page (daemon mode)."""
+
 import pytest
 import requests
 

@@ -3,6 +3,7 @@
 Marked mode_switch: tests/conftest.py runs these last, and the last one puts
 the deployment back in daemon mode.
 """
+
 import re
 import subprocess
 
@@ -64,10 +65,18 @@ def test_embedded_mode_deploy_costs_a_graceful_restart(deployed_site, tmp_path):
     changed = changed_site_copy(tmp_path, marker)
     apache_before = apache_pid()
     with BoundedLoad(deployed_site.url("/polls/"), workers=6, max_seconds=300) as load:
-        run = run_playbook("-e", "polls_app_wsgi_mode=embedded",
-                           "-e", json.dumps({"polls_app_source_dir": f"{changed}/"}), name="deploy-embedded-changed")
-        wait_until(lambda: marker in requests.get(deployed_site.url("/"), timeout=10).text, timeout=60,
-                   what="the new release to answer")
+        run = run_playbook(
+            "-e",
+            "polls_app_wsgi_mode=embedded",
+            "-e",
+            json.dumps({"polls_app_source_dir": f"{changed}/"}),
+            name="deploy-embedded-changed",
+        )
+        wait_until(
+            lambda: marker in requests.get(deployed_site.url("/"), timeout=10).text,
+            timeout=60,
+            what="the new release to answer",
+        )
     print(f"\ndeploy of a changed release under load (embedded mode): {load.result.summary()}")
     if load.result.failures:
         print("failures:", load.result.failures)

@@ -2,6 +2,7 @@
 a deploy under load loses no request (daemon mode: the daemon processes are
 replaced, Apache keeps running), and scripts/rollback goes back, or refuses
 when the database has migrations the previous release lacks."""
+
 import json
 import re
 import subprocess
@@ -12,8 +13,17 @@ import pytest
 import requests
 
 from deploylib import (
-    REPO_ROOT, BoundedLoad, apache_pid, assert_playbook_ok, changed_site_copy, daemon_processes, live_release,
-    polls_manage, run_playbook, run_rollback, wait_until,
+    REPO_ROOT,
+    BoundedLoad,
+    apache_pid,
+    assert_playbook_ok,
+    changed_site_copy,
+    daemon_processes,
+    live_release,
+    polls_manage,
+    run_playbook,
+    run_rollback,
+    wait_until,
 )
 
 pytestmark = pytest.mark.deploy
@@ -21,8 +31,9 @@ RELEASES = Path("/srv/polls/releases")
 
 
 def git(*args):
-    return subprocess.run(["git", "-c", "safe.directory=*", *args], cwd=REPO_ROOT / "site",
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-c", "safe.directory=*", *args], cwd=REPO_ROOT / "site", capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def deploy_tree(site_dir, name):
@@ -99,15 +110,21 @@ def test_rollback_refuses_to_reverse_a_migration(deployed_site, tmp_path):
     before, history_before = live_release()
     migrations = sorted(p.stem for p in (REPO_ROOT / "site" / "polls" / "migrations").glob("[0-9][0-9][0-9][0-9]_*.py"))
     probe = f"{int(migrations[-1][:4]) + 1:04d}_rollback_probe"
-    changed = changed_site_copy(tmp_path, uuid.uuid4().hex, {
-        f"polls/migrations/{probe}.py": PROBE_MIGRATION.format(previous=migrations[-1]),
-    })
+    changed = changed_site_copy(
+        tmp_path,
+        uuid.uuid4().hex,
+        {
+            f"polls/migrations/{probe}.py": PROBE_MIGRATION.format(previous=migrations[-1]),
+        },
+    )
     assert_playbook_ok(deploy_tree(changed, "deploy-with-migration"))
     try:
         assert f"[X] {probe}" in polls_manage("showmigrations", "polls").stdout
         refused = run_rollback(name="rollback-refused")
         assert refused.returncode != 0
-        assert f"polls.{probe}" in refused.output and "would have to be reversed" in refused.output, refused.output[-3000:]
+        assert f"polls.{probe}" in refused.output and "would have to be reversed" in refused.output, refused.output[
+            -3000:
+        ]
         assert live_release()[0] != before  # nothing switched
     finally:
         # Reverse it as the message says, then the rollback goes through.

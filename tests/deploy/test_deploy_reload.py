@@ -1,6 +1,7 @@
 """A changed setting reloads only the code: in daemon mode the playbook touches
 the WSGI script, mod_wsgi replaces the daemon processes, and Apache itself
 keeps running (same parent PID)."""
+
 import json
 import uuid
 from pathlib import Path

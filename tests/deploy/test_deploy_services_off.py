@@ -2,6 +2,7 @@
 "not configured" instead of failing. Runs with the mode-switching tests at the
 end (it redeploys), and always redeploys with every service back on.
 """
+
 import json
 
 import pytest

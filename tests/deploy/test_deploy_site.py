@@ -3,6 +3,7 @@
 Everything goes through Apache on https://127.0.0.1 in daemon mode (the default);
 tests/deploy/test_deploy_mode_switch.py does the same checks in embedded mode.
 """
+
 import os
 import re
 import stat
@@ -135,8 +136,10 @@ def test_polls_index_detail_vote_results(deployed_site, question):
 
     vote_url = deployed_site.url(f"/polls/{question['id']}/vote/")
     voted = session.post(
-        vote_url, data={"csrfmiddlewaretoken": csrf_from(detail.text), "choice": choices[0]},
-        headers=deployed_site.referer(f"/polls/{question['id']}/"), timeout=10,
+        vote_url,
+        data={"csrfmiddlewaretoken": csrf_from(detail.text), "choice": choices[0]},
+        headers=deployed_site.referer(f"/polls/{question['id']}/"),
+        timeout=10,
     )
     assert voted.status_code == 200
     assert voted.url.endswith(f"/polls/{question['id']}/results/")
@@ -158,8 +161,10 @@ def test_vote_without_choice_reshows_the_form(deployed_site, question):
 
 def test_vote_without_csrf_token_is_refused(deployed_site, question):
     response = requests.post(
-        deployed_site.url(f"/polls/{question['id']}/vote/"), data={"choice": 1},
-        headers=deployed_site.referer(f"/polls/{question['id']}/"), timeout=10,
+        deployed_site.url(f"/polls/{question['id']}/vote/"),
+        data={"choice": 1},
+        headers=deployed_site.referer(f"/polls/{question['id']}/"),
+        timeout=10,
     )
     assert response.status_code == 403
 
@@ -192,7 +197,10 @@ def test_concurrent_votes_are_all_counted(deployed_site, admin):
 
 def test_unpublished_question_is_404_without_traceback(deployed_site, admin):
     qid = add_question(
-        admin, deployed_site, f"Future {uuid.uuid4().hex[:8]}?", ["later"],
+        admin,
+        deployed_site,
+        f"Future {uuid.uuid4().hex[:8]}?",
+        ["later"],
         published=datetime.now(SEOUL) + timedelta(days=30),
     )
     response = requests.get(deployed_site.url(f"/polls/{qid}/"), timeout=10)
@@ -275,8 +283,10 @@ def test_secrets_files_are_private(deployed_site):
     password = os.stat("/etc/polls/admin-password")
     assert stat.S_IMODE(password.st_mode) == 0o600 and password.st_uid == 0
     # The runtime user reads the settings; Apache's user does not.
-    assert subprocess.run(["runuser", "-u", "www-data", "--", "cat", "/etc/polls/env"],
-                          capture_output=True).returncode != 0
+    assert (
+        subprocess.run(["runuser", "-u", "www-data", "--", "cat", "/etc/polls/env"], capture_output=True).returncode
+        != 0
+    )
 
 
 def test_check_deploy_is_clean(deployed_site):

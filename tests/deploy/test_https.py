@@ -1,5 +1,6 @@
 """HTTPS as deployed on this machine: redirect, HSTS, TLS versions, HTTP/2,
 the certificate and the local CA that signed it."""
+
 import socket
 import ssl
 import subprocess
@@ -138,11 +139,13 @@ def test_ca_certificate_download_and_page(deployed_site):
     assert download.headers["Content-Type"] == "application/x-x509-ca-cert"
     assert download.content == CA_CERT.read_bytes()
     # It is a CA certificate, and the one that signed the site's certificate.
-    text = subprocess.run(["openssl", "x509", "-noout", "-text"], input=download.content,
-                          capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["openssl", "x509", "-noout", "-text"], input=download.content, capture_output=True, check=True
+    ).stdout.decode()
     assert "CA:TRUE" in text
-    verify = subprocess.run(["openssl", "verify", "-CAfile", str(CA_CERT), str(CA_CERT.parent / "site.crt")],
-                            capture_output=True, text=True)
+    verify = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(CA_CERT), str(CA_CERT.parent / "site.crt")], capture_output=True, text=True
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 

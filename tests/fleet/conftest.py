@@ -7,14 +7,15 @@ POLLS_FLEET_KEEP=1 leaves the machines running after the tests and
 POLLS_FLEET_REUSE=1 tests machines already up and provisioned (both for
 developing the tests; CI does neither).
 """
+
 import os
 import subprocess
 import sys
 
 import pytest
+from fleetlib import FLEET, LB_URL, PHASES, REPO_ROOT, Fleet, assert_ok, phase, provision
 
 from deploylib import DeployedSite
-from fleetlib import FLEET, LB_URL, PHASES, REPO_ROOT, Fleet, assert_ok, phase, provision
 
 # The deployed-API tests of tests/services run here too, against the load balancer.
 sys.path.insert(0, str(REPO_ROOT / "tests" / "services"))

@@ -1,5 +1,6 @@
 """Helpers of the multi-host lab tests: the lab's addresses, its machines
 over SSH, playbook runs against it, and the durations of each phase."""
+
 import os
 import re
 import subprocess
@@ -50,8 +51,7 @@ class Fleet:
     first_run: PlaybookRun
 
     def ssh(self, machine, command, check=True, timeout=120):
-        result = subprocess.run([str(FLEET), "ssh", machine, command], capture_output=True, text=True,
-                                timeout=timeout)
+        result = subprocess.run([str(FLEET), "ssh", machine, command], capture_output=True, text=True, timeout=timeout)
         if check:
             assert result.returncode == 0, f"{machine}: {command}\n{result.stdout}{result.stderr}"
         return result
@@ -86,8 +86,13 @@ class Fleet:
 def provision(*args, name="provision"):
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / f"fleet-{name}-{int(time.time())}.log"
-    proc = subprocess.run([str(FLEET), "provision", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
+    proc = subprocess.run(
+        [str(FLEET), "provision", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+    )
     log.write_text(proc.stdout)
     return PlaybookRun(proc.returncode, proc.stdout, log)
 
@@ -95,5 +100,3 @@ def provision(*args, name="provision"):
 def assert_ok(run):
     tail = "\n".join(run.output.splitlines()[-60:])
     assert run.returncode == 0, f"playbook failed (full log: {run.log}):\n{tail}"
-
-

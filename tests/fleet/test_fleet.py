@@ -6,6 +6,7 @@ HTTPS; tests that need one web server in particular address it directly
 (10.77.0.21/.22), over HTTPS too. Every certificate is verified against the
 lab's local CAs (conftest.py).
 """
+
 import json
 import re
 import shlex
@@ -18,17 +19,30 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from deploylib import admin_session, csrf_from, wait_until
-from api_client import ApiClient
 from fleetlib import LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase, recaps
+
+from api_client import ApiClient
+from deploylib import admin_session, csrf_from, wait_until
 from services_site import png_bytes
 
 pytestmark = pytest.mark.fleet
 
 TIMEOUT = 15
-PAGES = ["/", "/polls/", "/books/", "/books/book/", "/books/author/", "/books/publisher/", "/runtime/",
-         "/runtime/json", "/admin/login/", "/services/", "/services/status.json", "/services/manage/login",
-         "/healthz"]
+PAGES = [
+    "/",
+    "/polls/",
+    "/books/",
+    "/books/book/",
+    "/books/author/",
+    "/books/publisher/",
+    "/runtime/",
+    "/runtime/json",
+    "/admin/login/",
+    "/services/",
+    "/services/status.json",
+    "/services/manage/login",
+    "/healthz",
+]
 
 
 def access_log_lines(fleet, machine, marker):
@@ -96,8 +110,10 @@ def test_load_balancer_certificate_is_signed_by_its_own_local_ca(fleet, tmp_path
     lb_ca.write_text(fleet.ca_certificate("lb"))
     context = ssl.create_default_context(cafile=str(lb_ca))
     context.set_alpn_protocols(["h2", "http/1.1"])
-    with (socket.create_connection(("10.77.0.11", 443), timeout=TIMEOUT) as raw,
-          context.wrap_socket(raw, server_hostname="10.77.0.11") as tls):
+    with (
+        socket.create_connection(("10.77.0.11", 443), timeout=TIMEOUT) as raw,
+        context.wrap_socket(raw, server_hostname="10.77.0.11") as tls,
+    ):
         assert tls.version() in ("TLSv1.2", "TLSv1.3"), tls.version()
         assert tls.selected_alpn_protocol() == "h2"
         issuer = dict(item[0] for item in tls.getpeercert()["issuer"])
@@ -135,8 +151,11 @@ def test_forwarded_proto_is_believed_from_the_load_balancer_only(fleet):
     headers = {"X-Forwarded-Proto": "http"}
     direct = requests.get(WEB_URLS["web1"] + "/polls/", headers=headers, allow_redirects=False, timeout=TIMEOUT)
     assert direct.status_code == 200, (direct.status_code, direct.headers)
-    from_lb = fleet.ssh("lb", "curl -sk -o /dev/null -w '%{http_code} %{redirect_url}' "
-                              "-H 'X-Forwarded-Proto: http' -H 'Host: 10.77.0.11' https://10.77.0.21/polls/").stdout
+    from_lb = fleet.ssh(
+        "lb",
+        "curl -sk -o /dev/null -w '%{http_code} %{redirect_url}' "
+        "-H 'X-Forwarded-Proto: http' -H 'Host: 10.77.0.11' https://10.77.0.21/polls/",
+    ).stdout
     assert from_lb == "301 https://10.77.0.11/polls/", from_lb
     # Plain HTTP without a Host header reaches Django (Apache's redirect needs
     # the host): a client's "X-Forwarded-Proto: https" must not stop Django
@@ -153,30 +172,44 @@ def test_forwarded_proto_is_believed_from_the_load_balancer_only(fleet):
 
 def test_vote_through_web1_is_counted_once_and_seen_through_web2(fleet):
     text = f"Fleet question {uuid.uuid4().hex[:8]}"
-    created = fleet.ssh("web1", "sudo polls-manage shell -c " + shlex.quote(
-        "from django.utils import timezone; from polls.models import Question; "
-        f"q = Question.objects.create(question_text={text!r}, pub_date=timezone.now()); "
-        "c = q.choice_set.create(choice_text='Yes'); q.choice_set.create(choice_text='No'); "
-        "print(q.pk, c.pk)")).stdout.split()
+    created = fleet.ssh(
+        "web1",
+        "sudo polls-manage shell -c "
+        + shlex.quote(
+            "from django.utils import timezone; from polls.models import Question; "
+            f"q = Question.objects.create(question_text={text!r}, pub_date=timezone.now()); "
+            "c = q.choice_set.create(choice_text='Yes'); q.choice_set.create(choice_text='No'); "
+            "print(q.pk, c.pk)"
+        ),
+    ).stdout.split()
     question_id, choice_id = created[-2:]
     try:
         web1 = requests.Session()
         form = web1.get(f"{WEB_URLS['web1']}/polls/{question_id}/", timeout=TIMEOUT)
         assert form.status_code == 200
-        vote = web1.post(f"{WEB_URLS['web1']}/polls/{question_id}/vote/",
-                         data={"csrfmiddlewaretoken": csrf_from(form.text), "choice": choice_id},
-                         headers={"Referer": form.url}, timeout=TIMEOUT)
+        vote = web1.post(
+            f"{WEB_URLS['web1']}/polls/{question_id}/vote/",
+            data={"csrfmiddlewaretoken": csrf_from(form.text), "choice": choice_id},
+            headers={"Referer": form.url},
+            timeout=TIMEOUT,
+        )
         assert vote.status_code == 200 and vote.url.endswith(f"/polls/{question_id}/results/")
         results = requests.get(f"{WEB_URLS['web2']}/polls/{question_id}/results/", timeout=TIMEOUT)
         assert results.status_code == 200
         assert re.search(r"Yes -- 1 vote\b", results.text), results.text
         assert re.search(r"No -- 0 votes\b", results.text), results.text
-        votes = fleet.ssh("web2", "sudo polls-manage shell -c " + shlex.quote(
-            f"from polls.models import Choice; print(Choice.objects.get(pk={choice_id}).votes)")).stdout.split()[-1]
+        votes = fleet.ssh(
+            "web2",
+            "sudo polls-manage shell -c "
+            + shlex.quote(f"from polls.models import Choice; print(Choice.objects.get(pk={choice_id}).votes)"),
+        ).stdout.split()[-1]
         assert votes == "1"
     finally:
-        fleet.ssh("web1", "sudo polls-manage shell -c " + shlex.quote(
-            f"from polls.models import Question; Question.objects.filter(pk={question_id}).delete()"))
+        fleet.ssh(
+            "web1",
+            "sudo polls-manage shell -c "
+            + shlex.quote(f"from polls.models import Question; Question.objects.filter(pk={question_id}).delete()"),
+        )
 
 
 def test_upload_through_web2_is_served_through_web1(deployed_site):
@@ -217,8 +250,13 @@ def test_service_ports_are_unreachable_from_the_load_balancer(fleet):
 
 
 def test_nothing_listens_beyond_loopback_but_the_private_addresses(fleet):
-    private = {"lb": {"10.77.0.11"}, "web1": {"10.77.0.21"}, "web2": {"10.77.0.22"},
-               "db": {"10.77.1.31"}, "services": {"10.77.1.32"}}
+    private = {
+        "lb": {"10.77.0.11"},
+        "web1": {"10.77.0.21"},
+        "web2": {"10.77.0.22"},
+        "db": {"10.77.1.31"},
+        "services": {"10.77.1.32"},
+    }
     for machine, addresses in private.items():
         out = fleet.ssh(machine, "sudo ss -Hltn").stdout
         for line in out.splitlines():
@@ -255,8 +293,11 @@ def test_login_survives_web1_stopping(fleet, deployed_site):
         time.sleep(2)
         stop_at["t"] = time.monotonic()
         fleet.ssh("web1", "sudo systemctl stop apache2")
-        wait_until(lambda: fleet.haproxy_status().get("web1", "").startswith("DOWN"), timeout=15,
-                   what="HAProxy to take web1 out")
+        wait_until(
+            lambda: fleet.haproxy_status().get("web1", "").startswith("DOWN"),
+            timeout=15,
+            what="HAProxy to take web1 out",
+        )
         time.sleep(5)
     finally:
         done.set()
@@ -304,8 +345,13 @@ def test_rolling_deploy_of_a_changed_setting_loses_no_request(fleet):
         workers = [pool.submit(load) for _ in range(4)] + [pool.submit(watch_the_pool)]
         try:
             with phase("rolling deploy under load"):
-                run = fleet.provision("--limit", "lb:web", "-e",
-                                      json.dumps({"polls_app_extra_env": {"POLLS_FLEET_MARK": mark}}), name="rolling")
+                run = fleet.provision(
+                    "--limit",
+                    "lb:web",
+                    "-e",
+                    json.dumps({"polls_app_extra_env": {"POLLS_FLEET_MARK": mark}}),
+                    name="rolling",
+                )
         finally:
             done.set()
             for worker in workers:

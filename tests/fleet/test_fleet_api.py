@@ -2,7 +2,9 @@
 (mysql on db, mongo on services), through the load balancer: consecutive
 requests land on different web servers, which share the stores, the cache,
 the change-notice queue and the uploads."""
+
 import pytest
+
 from test_api_flow import (  # noqa: F401 - fixtures and tests run here against the lab
     anon,
     staff,

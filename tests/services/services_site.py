@@ -1,6 +1,7 @@
 """Helpers of the deployed services tests: a PNG made by hand, and stopping a
 backing service for a block (named uniquely: this directory is not a package).
 The API client is tests/api_client.py."""
+
 import contextlib
 import socket
 import struct
@@ -12,6 +13,7 @@ from deploylib import wait_until
 
 def png_bytes(width=64, height=48, rgb=(20, 120, 200)):
     """A valid PNG made by hand (no Pillow needed by the test runner)."""
+
     def chunk(kind, data):
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)

@@ -1,5 +1,6 @@
 """The org chart API of the DEPLOYED site (Apache, MariaDB, nx-27017, Redis,
 RabbitMQ, Swift), through HTTP like the original sample's clients."""
+
 import uuid
 
 import pytest
@@ -61,7 +62,12 @@ def test_full_flow_with_change_notices_in_order(staff, anon, store):
     assert [g["id"] for g in anon.get(f"org-chart/{org_id}/{store}").json()["groups"]] == [top]
 
     assert staff.notices(store, org_id) == [
-        "ORG_UPDATED", "GROUP_ADDED", "GROUP_ADDED", "GROUP_ADDED", "GROUP_UPDATED", "GROUP_DELETED",
+        "ORG_UPDATED",
+        "GROUP_ADDED",
+        "GROUP_ADDED",
+        "GROUP_ADDED",
+        "GROUP_UPDATED",
+        "GROUP_DELETED",
     ]
 
     response = staff.delete(f"orgs/{org_id}/{store}")
@@ -91,8 +97,9 @@ def test_upload_and_fetch_back_then_use_on_a_group(staff, anon, store):
     assert original.status_code == 200 and original.content == data
 
     org_id = staff.new_org(store)
-    group_id = staff.new_group(store, org_id, thumb_img_path=body["thumb_img_path"],
-                               thumb_img_name=body["thumb_img_name"])
+    group_id = staff.new_group(
+        store, org_id, thumb_img_path=body["thumb_img_path"], thumb_img_name=body["thumb_img_name"]
+    )
     group = anon.get(f"orgs/{org_id}/groups/{group_id}/{store}").json()["group"]
     assert group["thumb_img_path"] == body["thumb_img_path"]
     staff.delete(f"orgs/{org_id}/{store}")
@@ -115,8 +122,12 @@ def test_404s(anon, staff, store):
     org_id = staff.new_org(store)
     try:
         for bad in bad_ids:
-            for path in (f"orgs/{bad}/{store}", f"orgs/{bad}/groups/{store}",
-                         f"orgs/{org_id}/groups/{bad}/{store}", f"org-chart/{bad}/{store}"):
+            for path in (
+                f"orgs/{bad}/{store}",
+                f"orgs/{bad}/groups/{store}",
+                f"orgs/{org_id}/groups/{bad}/{store}",
+                f"org-chart/{bad}/{store}",
+            ):
                 response = anon.get(path)
                 assert response.status_code == 404, path
                 assert response.json()["detail"]
@@ -152,7 +163,9 @@ def test_400s_per_field(staff, store):
         response = staff.put(f"orgs/{org_id}/groups/{top}/{store}", {"label": "t", "parent_id": low})
         assert response.status_code == 400 and "parent_id" in response.json()
         response = staff.session.post(
-            staff.url(f"orgs/{store}"), data="{not json", timeout=15,
+            staff.url(f"orgs/{store}"),
+            data="{not json",
+            timeout=15,
             headers={"X-CSRFToken": staff.token, "Content-Type": "application/json"},
         )
         assert response.status_code == 400 and response.json()["detail"]

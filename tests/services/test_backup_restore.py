@@ -8,6 +8,7 @@ back byte for byte (compared by content checksums taken independently of the
 backup tools), and the site works. A backup taken while votes and org chart
 changes pour in is consistent. Unknown and damaged sets are refused.
 """
+
 import gzip
 import hashlib
 import json
@@ -24,8 +25,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploylib import REPO_ROOT, admin_session, csrf_from, polls_manage
 from api_client import ApiClient
+from deploylib import REPO_ROOT, admin_session, csrf_from, polls_manage
 from services_site import png_bytes
 
 pytestmark = pytest.mark.deploy
@@ -36,6 +37,7 @@ SET_NAME = re.compile(r"\bpolls-\d{8}T\d{6}Z\b")
 
 
 # --- Reading the stores directly (never through the backup tools) -----------
+
 
 def env():
     values = {}
@@ -51,7 +53,9 @@ def mariadb(sql, database=None):
     database = database or env()["DJANGO_DB_NAME"]
     result = subprocess.run(
         ["mariadb", "-N", "-B", "--default-character-set=utf8mb4", database, "-e", sql],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, f"{sql}: {result.stderr}"
     return [line.split("\t") for line in result.stdout.splitlines()]
@@ -64,9 +68,13 @@ def sql_fingerprint():
         if kind != "BASE TABLE":
             continue
         definition = mariadb(f"SHOW CREATE TABLE `{name}`")[0][1]
-        columns = [row[0] for row in mariadb(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
-            f"AND table_name = '{name}' ORDER BY ordinal_position")]
+        columns = [
+            row[0]
+            for row in mariadb(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+                f"AND table_name = '{name}' ORDER BY ordinal_position"
+            )
+        ]
         order = ", ".join(str(i) for i in range(1, len(columns) + 1))
         rows = mariadb(f"SELECT * FROM `{name}` ORDER BY {order}")
         digest = hashlib.sha256(definition.encode())
@@ -81,8 +89,7 @@ def mongo_db():
     from bson.raw_bson import RawBSONDocument
 
     values = env()
-    client = pymongo.MongoClient(values["MONGO_URI"], serverSelectionTimeoutMS=5000,
-                                 document_class=RawBSONDocument)
+    client = pymongo.MongoClient(values["MONGO_URI"], serverSelectionTimeoutMS=5000, document_class=RawBSONDocument)
     return client[values["MONGO_DB"]]
 
 
@@ -105,8 +112,13 @@ def swift():
     from swiftclient.client import Connection
 
     values = env()
-    return Connection(authurl=values["SWIFT_AUTH_URL"], user=values["SWIFT_USER"],
-                      key=values["SWIFT_KEY"], auth_version="1", timeout=30), values["SWIFT_CONTAINER"]
+    return Connection(
+        authurl=values["SWIFT_AUTH_URL"],
+        user=values["SWIFT_USER"],
+        key=values["SWIFT_KEY"],
+        auth_version="1",
+        timeout=30,
+    ), values["SWIFT_CONTAINER"]
 
 
 def swift_fingerprint():
@@ -133,10 +145,13 @@ def fingerprint():
 
 # --- Wiping every store ------------------------------------------------------
 
+
 def wipe_everything():
     name = env()["DJANGO_DB_NAME"]
-    mariadb(f"DROP DATABASE `{name}`; CREATE DATABASE `{name}` "
-            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", database="mysql")
+    mariadb(
+        f"DROP DATABASE `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        database="mysql",
+    )
     db = mongo_db()
     for collection in db.list_collection_names():
         db.drop_collection(collection)
@@ -149,11 +164,17 @@ def wipe_everything():
 
 # --- The doors ---------------------------------------------------------------
 
+
 def run_script(name, *args):
     started = time.monotonic()
-    result = subprocess.run([str(REPO_ROOT / "scripts" / name), *args], cwd=REPO_ROOT,
-                            capture_output=True, text=True, check=False,
-                            env={**os.environ, "ANSIBLE_NOCOLOR": "1"})
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / name), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )
     return result, time.monotonic() - started
 
 
@@ -171,6 +192,7 @@ def set_size(name):
 
 # --- Test data ---------------------------------------------------------------
 
+
 def new_question(text, choices):
     code = (
         "from django.utils import timezone; from polls.models import Question; "
@@ -184,8 +206,11 @@ def new_question(text, choices):
 
 def delete_questions(ids):
     if ids:
-        result = polls_manage("shell", "-c", "from polls.models import Question; "
-                              f"Question.objects.filter(pk__in={sorted(ids)!r}).delete()")
+        result = polls_manage(
+            "shell",
+            "-c",
+            f"from polls.models import Question; Question.objects.filter(pk__in={sorted(ids)!r}).delete()",
+        )
         assert result.returncode == 0, result.stderr
 
 
@@ -195,13 +220,17 @@ def vote(session, site, question_id, choice_id):
     response = session.post(
         site.url(f"/polls/{question_id}/vote/"),
         data={"csrfmiddlewaretoken": csrf_from(detail.text), "choice": str(choice_id)},
-        headers={"Referer": site.url(f"/polls/{question_id}/")}, allow_redirects=False, timeout=15,
+        headers={"Referer": site.url(f"/polls/{question_id}/")},
+        allow_redirects=False,
+        timeout=15,
     )
     return response.status_code == 302
 
 
 def choice_ids(question_id):
-    return [int(row[0]) for row in mariadb(f"SELECT id FROM polls_choice WHERE question_id = {question_id} ORDER BY id")]
+    return [
+        int(row[0]) for row in mariadb(f"SELECT id FROM polls_choice WHERE question_id = {question_id} ORDER BY id")
+    ]
 
 
 class CreatedData:
@@ -248,6 +277,7 @@ def staff(deployed_site):
 
 # --- The tests ---------------------------------------------------------------
 
+
 def test_backup_wipe_restore_brings_back_every_row_document_and_object(deployed_site, data, staff):
     tag = uuid.uuid4().hex[:8]
     question = new_question(f"Backed up {tag}?", ["yes", "no", "maybe"])
@@ -266,10 +296,21 @@ def test_backup_wipe_restore_brings_back_every_row_document_and_object(deployed_
     for store in ("mysql", "mongo"):
         org = staff.new_org(store, label=f"Backup {tag}", desc="ünïcødé ✓", url="https://backup.example/")
         data.orgs.append((store, org))
-        top = staff.new_group(store, org, label="Board", thumb_img_path=uploads[0]["thumb_img_path"],
-                              thumb_img_name=uploads[0]["thumb_img_name"])
-        staff.new_group(store, org, label="Team", parent_id=top, thumb_img_path=uploads[1]["thumb_img_path"],
-                        thumb_img_name=uploads[1]["thumb_img_name"])
+        top = staff.new_group(
+            store,
+            org,
+            label="Board",
+            thumb_img_path=uploads[0]["thumb_img_path"],
+            thumb_img_name=uploads[0]["thumb_img_name"],
+        )
+        staff.new_group(
+            store,
+            org,
+            label="Team",
+            parent_id=top,
+            thumb_img_path=uploads[1]["thumb_img_path"],
+            thumb_img_name=uploads[1]["thumb_img_name"],
+        )
     mysql_org, mongo_org = data.orgs[0][1], data.orgs[1][1]
     chart_before = {store: staff.get(f"org-chart/{org}/{store}").json() for store, org in data.orgs}
 
@@ -281,7 +322,13 @@ def test_backup_wipe_restore_brings_back_every_row_document_and_object(deployed_
     data.sets.append(name)
     set_dir = BACKUP_DIR / name
     assert sorted(p.name for p in set_dir.iterdir()) == [
-        "SHA256SUMS", "backup.json", "mariadb.sql.gz", "mongodb.tar.gz", "objects.tar.gz", "settings.tar.gz"]
+        "SHA256SUMS",
+        "backup.json",
+        "mariadb.sql.gz",
+        "mongodb.tar.gz",
+        "objects.tar.gz",
+        "settings.tar.gz",
+    ]
     assert (set_dir.stat().st_mode & 0o777) == 0o700 and (BACKUP_DIR.stat().st_mode & 0o777) == 0o700
     for part in set_dir.iterdir():
         assert part.stat().st_uid == 0 and (part.stat().st_mode & 0o777) == 0o600, part
@@ -310,24 +357,30 @@ def test_backup_wipe_restore_brings_back_every_row_document_and_object(deployed_
     results = requests.get(deployed_site.url(f"/polls/{question}/results/"), timeout=15).text
     assert "3 votes" in results and "2 votes" in results
     for store, org in data.orgs:
-        assert requests.get(deployed_site.url(f"/services/org-chart/{org}/{store}"), timeout=15).json() == chart_before[store]
+        assert (
+            requests.get(deployed_site.url(f"/services/org-chart/{org}/{store}"), timeout=15).json()
+            == chart_before[store]
+        )
     for upload in uploads:
         image = requests.get(deployed_site.url(upload["img_path"]), timeout=15)
         assert image.status_code == 200 and hashlib.sha256(image.content).hexdigest() in {
-            digest for _size, digest, _type in before["swift"].values()}
+            digest for _size, digest, _type in before["swift"].values()
+        }
     admin = admin_session(deployed_site)
     assert "Site administration" in admin.get(deployed_site.url("/admin/"), timeout=15).text
     # Writes work too (auto-increment counters and indexes came back).
-    for store, org in ((("mysql", mysql_org), ("mongo", mongo_org))):
+    for store, org in (("mysql", mysql_org), ("mongo", mongo_org)):
         staff = ApiClient(deployed_site.base_url)
         staff.login(deployed_site.admin_user, deployed_site.admin_password)
         staff.new_group(store, org, label="After restore")
     assert vote(requests.Session(), deployed_site, question, choices[2])
 
-    print(f"\nbackup: {backup_seconds:.1f} s (scripts/backup), set {name}: {set_size(name)} bytes; "
-          f"restore: {restore_seconds:.1f} s (scripts/restore); "
-          f"tables {len(before['mariadb'])}, rows {sum(r for r, _ in before['mariadb'].values())}, "
-          f"documents {sum(c for c, _d, _k in before['mongodb'].values())}, objects {len(before['swift'])}")
+    print(
+        f"\nbackup: {backup_seconds:.1f} s (scripts/backup), set {name}: {set_size(name)} bytes; "
+        f"restore: {restore_seconds:.1f} s (scripts/restore); "
+        f"tables {len(before['mariadb'])}, rows {sum(r for r, _ in before['mariadb'].values())}, "
+        f"documents {sum(c for c, _d, _k in before['mongodb'].values())}, objects {len(before['swift'])}"
+    )
 
 
 def test_unknown_and_damaged_sets_are_refused_and_nothing_changes(deployed_site, data):
@@ -429,17 +482,21 @@ def test_backup_under_load_is_consistent(deployed_site, data):
         dump = gzip.decompress((BACKUP_DIR / name / "mariadb.sql.gz").read_bytes())
         load = subprocess.run(["mariadb", scratch], input=dump, capture_output=True, check=False)
         assert load.returncode == 0, load.stderr
-        (rev, groups), = mariadb(
+        ((rev, groups),) = mariadb(
             f"SELECT o.chart_rev, (SELECT COUNT(*) FROM services_group g WHERE g.org_id = o.id) "
-            f"FROM services_org o WHERE o.id = {int(org)}", database=scratch)
-        (votes,), = mariadb(f"SELECT SUM(votes) FROM polls_choice WHERE question_id = {question}", database=scratch)
+            f"FROM services_org o WHERE o.id = {int(org)}",
+            database=scratch,
+        )
+        ((votes,),) = mariadb(f"SELECT SUM(votes) FROM polls_choice WHERE question_id = {question}", database=scratch)
     finally:
         mariadb(f"DROP DATABASE `{scratch}`", database="mysql")
     assert int(rev) == int(groups), f"chart_rev {rev} but {groups} groups: the dump is not one snapshot"
     assert counted_before <= int(votes) <= counts["votes_sent"], (votes, counted_before, counts)
-    print(f"\nbackup under load: {seconds:.1f} s (polls-backup), {during['votes_sent'] - counted_before} votes "
-          f"sent meanwhile; in the dump: {votes} votes (counted before: {counted_before}, sent in all: "
-          f"{counts['votes_sent']}), {groups} groups = chart_rev {rev}")
+    print(
+        f"\nbackup under load: {seconds:.1f} s (polls-backup), {during['votes_sent'] - counted_before} votes "
+        f"sent meanwhile; in the dump: {votes} votes (counted before: {counted_before}, sent in all: "
+        f"{counts['votes_sent']}), {groups} groups = chart_rev {rev}"
+    )
 
 
 def test_daily_schedule_is_installed(deployed_site):
@@ -447,7 +504,9 @@ def test_daily_schedule_is_installed(deployed_site):
     timer = Path("/etc/systemd/system/polls-backup.timer")
     assert cron.exists() or timer.exists()
     if cron.exists():
-        line = next(line for line in cron.read_text().splitlines() if "polls-backup" in line and not line.startswith("#"))
+        line = next(
+            line for line in cron.read_text().splitlines() if "polls-backup" in line and not line.startswith("#")
+        )
         minute, hour, day, month, weekday, user, command = line.split(None, 6)
         assert (day, month, weekday, user) == ("*", "*", "*", "root") and hour.isdigit()
         assert command.startswith("/usr/local/sbin/polls-backup")

@@ -9,6 +9,7 @@
 Needs the stack deployed by the playbook (the `deployed_site` fixture of
 tests/conftest.py) and /usr/bin/chromium; `playwright install` is never used.
 """
+
 import datetime
 import re
 import uuid
@@ -22,8 +23,12 @@ pytestmark = [pytest.mark.deploy, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 TIMEOUT_MS = 20_000
 

@@ -3,6 +3,7 @@ Retry-After in the site's look, JSON for the API and Accept: application/json,
 no traceback anywhere (answers and logs), one log line per failed request;
 then MariaDB started again and the site recovers without any restart (same
 Apache parent). MariaDB is always started again (services_site.stopped)."""
+
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,8 @@ def test_database_outage_is_a_503_and_the_site_recovers_without_a_restart(deploy
     # Recovery: the very same Apache, no restart, no reload.
     wait_until(
         lambda: requests.get(base + "/polls/", timeout=10).status_code == 200,
-        timeout=60, what="/polls/ to answer 200 again",
+        timeout=60,
+        what="/polls/ to answer 200 again",
     )
     assert requests.get(base + "/services/orgs/mysql", timeout=10).status_code == 200
     assert requests.get(base + "/healthz", timeout=10).status_code == 200

@@ -1,6 +1,7 @@
 """Outages of the backing services on the DEPLOYED site, and recovery without
 restarting Apache. Each test stops one service with its init script and
 always starts it again (try/finally in services_site.stopped)."""
+
 import uuid
 
 import pytest

@@ -5,6 +5,7 @@ each service's version, the management pages need a login (and work after
 one), unknown orgs get a friendly 404, and the Korean catalogue is deployed;
 other unknown pages get the site's own 404 page, in English and Korean.
 """
+
 import html
 import re
 import time
@@ -107,10 +108,15 @@ def test_staff_login_opens_the_manage_pages(deployed_site, health):
         token = csrf_from(page.text)
         response = session.post(
             deployed_site.base_url + "/services/login/",
-            data={"username": deployed_site.admin_user, "password": deployed_site.admin_password,
-                  "csrfmiddlewaretoken": token, "next": "/services/manage/?store=mysql"},
+            data={
+                "username": deployed_site.admin_user,
+                "password": deployed_site.admin_password,
+                "csrfmiddlewaretoken": token,
+                "next": "/services/manage/?store=mysql",
+            },
             headers={"Referer": deployed_site.base_url + "/services/login/"},
-            allow_redirects=False, timeout=TIMEOUT,
+            allow_redirects=False,
+            timeout=TIMEOUT,
         )
         assert response.status_code == 302, response.text[:500]
         assert response.headers["Location"] == "/services/manage/?store=mysql"
@@ -144,9 +150,7 @@ def test_korean_interface_is_deployed(deployed_site):
     assert "투표와 서비스" in home.text
 
 
-@pytest.mark.parametrize(
-    "language, title", [("en", "Page not found"), ("ko", "페이지를 찾을 수 없습니다")]
-)
+@pytest.mark.parametrize("language, title", [("en", "Page not found"), ("ko", "페이지를 찾을 수 없습니다")])
 def test_404_page_in_the_site_look(deployed_site, language, title):
     response = requests.get(
         deployed_site.base_url + "/no-such-page/", headers={"Accept-Language": language}, timeout=TIMEOUT

@@ -1,5 +1,6 @@
 """The original sample's mocha REST flow (tests/sample_flow.py) against the
 DEPLOYED site, on both stores: MariaDB and nx-27017, with RabbitMQ notices."""
+
 import pytest
 
 from api_client import ApiClient

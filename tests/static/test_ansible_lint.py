@@ -1,5 +1,6 @@
 """Static checks of the Ansible tree: ansible-lint (with the repository's
 .ansible-lint: the production profile) and syntax."""
+
 import os
 import subprocess
 from pathlib import Path
@@ -21,8 +22,11 @@ def test_ansible_lint_production_profile_is_clean():
 
 
 def test_playbook_syntax_for_every_inventory():
-    for inventory in ("inventories/local/hosts.yml", "inventories/vagrant/hosts.yml",
-                      "../tests/fleet/inventory/hosts.yml"):
+    for inventory in (
+        "inventories/local/hosts.yml",
+        "inventories/vagrant/hosts.yml",
+        "../tests/fleet/inventory/hosts.yml",
+    ):
         result = run(str(ANSIBLE_BIN / "ansible-playbook"), "--syntax-check", "-i", inventory, "site.yml")
         assert result.returncode == 0, inventory + "\n" + result.stdout + result.stderr
 
@@ -30,8 +34,15 @@ def test_playbook_syntax_for_every_inventory():
 def test_a_wrong_mode_fails_early():
     """meta/argument_specs.yml refuses a mode that does not exist before any task runs."""
     result = run(
-        str(ANSIBLE_BIN / "ansible-playbook"), "-i", "inventories/local/hosts.yml", "site.yml",
-        "--check", "--tags", "never", "-e", "polls_app_wsgi_mode=threaded",
+        str(ANSIBLE_BIN / "ansible-playbook"),
+        "-i",
+        "inventories/local/hosts.yml",
+        "site.yml",
+        "--check",
+        "--tags",
+        "never",
+        "-e",
+        "polls_app_wsgi_mode=threaded",
     )
     # --tags never skips every task, but argument validation still runs.
     assert result.returncode != 0

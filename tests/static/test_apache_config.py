@@ -4,6 +4,7 @@ loads the same modules, before anything is deployed.
 
 The deployment tests run `apache2ctl -t` again on the installed configuration.
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,20 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RENDER = REPO_ROOT / "scripts" / "render-apache"
-MODULES = ["mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "mime", "rewrite",
-           "socache_shmcb", "ssl", "http2", "remoteip"]
+MODULES = [
+    "mpm_event",
+    "authz_core",
+    "alias",
+    "headers",
+    "filter",
+    "deflate",
+    "mime",
+    "rewrite",
+    "socache_shmcb",
+    "ssl",
+    "http2",
+    "remoteip",
+]
 
 
 def throwaway_certificate(dest):
@@ -21,9 +34,28 @@ def throwaway_certificate(dest):
     dest.mkdir(parents=True, exist_ok=True)
     cert, key = dest / "site.crt", dest / "site.key"
     if not cert.exists():
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-days",
+                "1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return cert, key
 
 
@@ -31,8 +63,20 @@ def render(mode, dest, *extra):
     # The daemon's user must exist for `apache2 -t`; before a deploy only
     # www-data surely does.
     cert, key = throwaway_certificate(dest.parent / "tls")
-    args = [str(RENDER), mode, str(dest), "-e", "polls_app_user=www-data", "-e", "polls_app_group=www-data",
-            "-e", f"httpd_tls_cert_file={cert}", "-e", f"httpd_tls_key_file={key}", *extra]
+    args = [
+        str(RENDER),
+        mode,
+        str(dest),
+        "-e",
+        "polls_app_user=www-data",
+        "-e",
+        "polls_app_group=www-data",
+        "-e",
+        f"httpd_tls_cert_file={cert}",
+        "-e",
+        f"httpd_tls_key_file={key}",
+        *extra,
+    ]
     subprocess.run(args, check=True, capture_output=True, text=True)
     return {name: (dest / f"{name}.conf").read_text() for name in ("polls-wsgi", "polls-site")}
 
@@ -79,8 +123,16 @@ def test_daemon_mode_directives(tmp_path):
     assert "WSGIPythonHome" not in conf["polls-wsgi"]
     site = conf["polls-site"]
     assert "WSGIDaemonProcess polls" in site and "WSGIProcessGroup polls" in site
-    for option in ("python-home=/srv/polls/venv", "display-name=%{GROUP}", "processes=2", "threads=5",
-                   "request-timeout=60", "queue-timeout=45", "socket-timeout=60", "connect-timeout=15"):
+    for option in (
+        "python-home=/srv/polls/venv",
+        "display-name=%{GROUP}",
+        "processes=2",
+        "threads=5",
+        "request-timeout=60",
+        "queue-timeout=45",
+        "socket-timeout=60",
+        "connect-timeout=15",
+    ):
         assert option in site, option
     assert "WSGIApplicationGroup %{GLOBAL}" in site
 

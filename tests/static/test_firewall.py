@@ -9,6 +9,7 @@ and sees which ports the rules let through.
     host side  10.78.0.1 (web1) --veth-- 10.78.0.2  target  (db1, web1 or lb1 rules)
     other ns   10.78.2.1 (lb1)  --veth-- 10.78.2.2  target
 """
+
 import json
 import os
 import signal
@@ -131,8 +132,11 @@ def lab():
             for device in devices:
                 in_ns(ns, "ip", "link", "set", device, "up")
         for ns, ports in ((TARGET, PORTS), (OTHER, [7000])):
-            proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", LISTENER, *map(str, ports)],
-                                    stdout=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", ns, sys.executable, "-c", LISTENER, *map(str, ports)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             processes.append(proc)
             assert proc.stdout.readline().strip() == "ready"
         yield
@@ -203,8 +207,12 @@ def test_a_reload_replaces_the_table_atomically(lab, rendered):
 def test_a_service_turned_off_is_not_opened(tmp_path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(INVENTORY)
-    subprocess.run([str(RENDER), "-i", str(inventory), str(tmp_path / "rules"), "-e", '{"polls_use_swift": false}'],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(RENDER), "-i", str(inventory), str(tmp_path / "rules"), "-e", '{"polls_use_swift": false}'],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     rules = (tmp_path / "rules" / "db1.nft").read_text()
     assert "{ 3306, 5672, 6379, 27017 }" in rules and "8080" not in rules
 
@@ -214,7 +222,11 @@ def test_this_machine_and_the_vm_never_get_the_firewall():
     for inventory, host in (("local", "localhost"), ("vagrant", "polls-vm")):
         result = subprocess.run(
             [str(ANSIBLE_BIN / "ansible-inventory"), "-i", f"inventories/{inventory}/hosts.yml", "--host", host],
-            cwd=REPO_ROOT / "ansible", capture_output=True, text=True, env=env, check=True,
+            cwd=REPO_ROOT / "ansible",
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
         )
         assert json.loads(result.stdout).get("firewall_enabled") is False, inventory
 
@@ -225,8 +237,12 @@ def test_ipv6_addresses_and_prefixes_of_web_servers(lab, tmp_path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(INVENTORY)
     addresses = '{"firewall_web_addresses": ["10.78.0.0/24", "10.78.0.1", "fd00:78::1", "fd00:79::/64"]}'
-    subprocess.run([str(RENDER), "-i", str(inventory), str(tmp_path / "rules"), "-l", "db1", "-e", addresses],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(RENDER), "-i", str(inventory), str(tmp_path / "rules"), "-l", "db1", "-e", addresses],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     rules = tmp_path / "rules" / "db1.nft"
     assert "ip6 saddr @web_v6" in rules.read_text()
     load(rules)

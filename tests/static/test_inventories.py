@@ -2,6 +2,7 @@
 example once copied and renamed as the README says (web and db on separate
 hosts), and the Vagrant VM (everything on one host, MongoDB Community with
 authentication, Apache on every interface)."""
+
 import os
 import shutil
 import subprocess
@@ -23,16 +24,29 @@ def copy_example(dest):
 
 def ansible(*args):
     # Facts cached by earlier deploys would stand in for "no facts" here.
-    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible" / "ansible.cfg"), "NO_COLOR": "1",
-           "ANSIBLE_CACHE_PLUGIN": "memory"}
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible" / "ansible.cfg"),
+        "NO_COLOR": "1",
+        "ANSIBLE_CACHE_PLUGIN": "memory",
+    }
     return subprocess.run(args, cwd=REPO_ROOT / "ansible", capture_output=True, text=True, env=env)
 
 
 def resolved(inventory, host, expression, secrets_dir=None):
     """What `expression` evaluates to for `host` (secrets generated into secrets_dir)."""
     extra = ["-e", f"polls_secrets_dir={secrets_dir}"] if secrets_dir else []
-    result = ansible(str(ANSIBLE_BIN / "ansible"), "-i", str(inventory), host, "-m", "debug",
-                     "-a", f"msg={{{{ {expression} }}}}", *extra)
+    result = ansible(
+        str(ANSIBLE_BIN / "ansible"),
+        "-i",
+        str(inventory),
+        host,
+        "-m",
+        "debug",
+        "-a",
+        f"msg={{{{ {expression} }}}}",
+        *extra,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.split("msg:", 1)[1].strip().strip("'")
 
@@ -51,7 +65,8 @@ def test_production_example_resolves_the_split_hosts(tmp_path):
     assert mongo_uri.endswith("@db1.example.com:27017/polls?authSource=polls")
     # The load balancer: one HAProxy server per web host, and only its address is trusted by them.
     assert resolved(inventory, "lb1.example.com", "haproxy_backend_servers | map(attribute='name') | join(',')") == (
-        "web1.example.com,web2.example.com")
+        "web1.example.com,web2.example.com"
+    )
     assert resolved(inventory, "web1.example.com", "polls_app_trusted_proxies | join(',')") == "lb1.example.com"
     assert len(resolved(inventory, "lb1.example.com", "haproxy_stats_password")) == 32
     # Secrets are generated next to the copied inventory, never in the repository.

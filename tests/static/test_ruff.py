@@ -1,13 +1,14 @@
 """Static checks of the Python code: ruff's lint rules (pyproject.toml) over
 site/ and tests/, and ruff's formatting where the code has been formatted."""
+
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Formatted with `ruff format`; the rest of site/ and tests/ follows later.
-FORMATTED = ["site/services", "tests/unit/services"]
+# Everything is formatted with `ruff format` (migrations as generated, see pyproject.toml).
+FORMATTED = ["site", "tests"]
 
 
 def ruff(*args):

@@ -1,4 +1,5 @@
 """The Vagrantfile is valid and provisions with this repository's playbook."""
+
 import os
 import re
 import shutil

@@ -3,6 +3,7 @@
 The settings are the defaults of a fresh clone (nothing in the environment:
 scripts/test unsets DJANGO_ENV_FILE), static storage included.
 """
+
 import uuid
 
 import pytest

@@ -1,11 +1,13 @@
 """scripts/lib/bench.py's parsing and configuration helpers (no servers started)."""
+
 import importlib.util
 from pathlib import Path
 
 import pytest
 
 SPEC = importlib.util.spec_from_file_location(
-    "bench", Path(__file__).resolve().parents[2] / "scripts" / "lib" / "bench.py")
+    "bench", Path(__file__).resolve().parents[2] / "scripts" / "lib" / "bench.py"
+)
 bench = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(bench)
 
@@ -70,8 +72,17 @@ def test_daemon_sizing_is_read_from_the_rendered_vhost(tmp_path):
     assert bench.daemon_sizing(str(conf)) == (3, 4)
 
 
-@pytest.mark.parametrize("argv", [["--seconds", "0"], ["--rounds", "99"], ["--targets", "uwsgi"],
-                                  ["--pages", "nope"], ["--scaling-levels", "1,x"], ["--set", "rm -rf /"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--seconds", "0"],
+        ["--rounds", "99"],
+        ["--targets", "uwsgi"],
+        ["--pages", "nope"],
+        ["--scaling-levels", "1,x"],
+        ["--set", "rm -rf /"],
+    ],
+)
 def test_bad_options_are_refused(argv):
     with pytest.raises(SystemExit) as exc:
         bench.parse_args(argv)
@@ -110,8 +121,13 @@ def test_site_layout_from_the_rendered_vhost(tmp_path):
     conf = tmp_path / "polls-site.conf"
     conf.write_text(HTTPS_SITE)
     assert bench.site_layout(str(conf)) == {
-        "venv": "/srv/polls/venv", "code": "/srv/polls/current", "static": "/srv/polls/current/staticfiles",
-        "media": "/srv/polls/media", "tls": True, "cert": "/etc/ssl/polls/cert.pem", "key": "/etc/ssl/polls/key.pem",
+        "venv": "/srv/polls/venv",
+        "code": "/srv/polls/current",
+        "static": "/srv/polls/current/staticfiles",
+        "media": "/srv/polls/media",
+        "tls": True,
+        "cert": "/etc/ssl/polls/cert.pem",
+        "key": "/etc/ssl/polls/key.pem",
     }
     conf.write_text(HTTPS_SITE.replace("python-home", "pythonhome"))
     with pytest.raises(bench.BenchError):

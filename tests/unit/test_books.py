@@ -1,4 +1,5 @@
 """The books application (the book's chapter 5.1)."""
+
 import datetime
 
 import pytest
@@ -11,9 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def library():
-    publisher = Publisher.objects.create(
-        name="Hanbit", address="Seoul, Mapo-gu", website="https://www.hanbit.co.kr/"
-    )
+    publisher = Publisher.objects.create(name="Hanbit", address="Seoul, Mapo-gu", website="https://www.hanbit.co.kr/")
     kim = Author.objects.create(salutation="Mr.", name="Kim Seokhun", email="kim@example.com")
     lee = Author.objects.create(salutation="Ms.", name="Lee Jiwon", email="lee@example.com")
     book = Book.objects.create(

@@ -1,4 +1,5 @@
 """The ensure_admin management command used by the deployment (idempotent)."""
+
 from io import StringIO
 
 import pytest
@@ -12,9 +13,12 @@ def ensure_admin(password_file, username="admin", email="admin@example.com"):
     out = StringIO()
     call_command(
         "ensure_admin",
-        "--username", username,
-        "--email", email,
-        "--password-file", str(password_file),
+        "--username",
+        username,
+        "--email",
+        email,
+        "--password-file",
+        str(password_file),
         stdout=out,
     )
     return out.getvalue()
@@ -85,14 +89,24 @@ def test_command_line_prints_one_word(tmp_path, password_file):
     }
     run = lambda *args: subprocess.run(  # noqa: E731
         [sys.executable, str(site / "manage.py"), *args],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     migrate = run("migrate", "--noinput", "--skip-checks")
     assert migrate.returncode == 0, migrate.stderr
-    args = ("ensure_admin", "--username", "admin", "--email", "a@example.com",
-            "--password-file", str(password_file), "--skip-checks")
+    args = (
+        "ensure_admin",
+        "--username",
+        "admin",
+        "--email",
+        "a@example.com",
+        "--password-file",
+        str(password_file),
+        "--skip-checks",
+    )
     assert run(*args).stdout == "created\n"
     assert run(*args).stdout == "unchanged\n"
-    bad = run("ensure_admin", "--username", "admin", "--password-file", str(tmp_path / "missing"),
-              "--skip-checks")
+    bad = run("ensure_admin", "--username", "admin", "--password-file", str(tmp_path / "missing"), "--skip-checks")
     assert bad.returncode != 0 and "does not exist" in bad.stderr and bad.stdout == ""

@@ -2,6 +2,7 @@
 503 + Retry-After, simulated with the OperationalError the database backend
 raises when it cannot connect (a connection to an SQLite file in a directory
 that does not exist), then recovery with the real connection back."""
+
 import contextlib
 import datetime
 import logging
@@ -161,9 +162,7 @@ def test_404_page_in_the_site_look(language, title, text):
     assert "/no-such-page/" not in html  # Django's debug page would echo it
 
 
-@pytest.mark.parametrize(
-    "language, title", [("en", "Something went wrong"), ("ko", "문제가 발생했습니다")]
-)
+@pytest.mark.parametrize("language, title", [("en", "Something went wrong"), ("ko", "문제가 발생했습니다")])
 def test_500_page_in_the_site_look(monkeypatch, log_records, language, title):
     def boom(self):
         raise RuntimeError("a bug")

@@ -1,4 +1,5 @@
 """The home page (the book's chapter 5.2) and the shared layout."""
+
 import pytest
 from django.urls import reverse
 

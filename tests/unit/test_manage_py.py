@@ -3,6 +3,7 @@ subprocesses from site/ with the test virtualenv's python and a clean
 environment (no DJANGO_* variable, no env file, no service configured), as
 Django's tutorial teaches. No collectstatic, no database set up beforehand.
 """
+
 import os
 import re
 import socket
@@ -34,7 +35,11 @@ def clean_env():
 def manage(*args, timeout=300):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=SITE, env=clean_env(), capture_output=True, text=True, timeout=timeout,
+        cwd=SITE,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -54,7 +59,11 @@ def test_runserver_serves_the_home_page_with_nothing_set():
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=SITE, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=SITE,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

@@ -1,4 +1,5 @@
 """Django's tutorial part 5 tests, plus voting, caching, logging and the admin."""
+
 import datetime
 import logging
 
@@ -28,6 +29,7 @@ def question_with_choices(text="What's up?", days=-1, choices=("Not much", "The 
 
 # --- QuestionModelTests (tutorial part 5) -----------------------------------
 
+
 def test_was_published_recently_with_future_question():
     future_question = Question(pub_date=timezone.now() + datetime.timedelta(days=30))
     assert future_question.was_published_recently() is False
@@ -52,6 +54,7 @@ def test_str_methods():
 
 
 # --- QuestionIndexViewTests --------------------------------------------------
+
 
 def test_index_no_questions(client):
     response = client.get(reverse("polls:index"))
@@ -103,6 +106,7 @@ def test_index_uses_base_layout_and_tutorial_style(client):
 
 # --- QuestionDetailViewTests -------------------------------------------------
 
+
 def test_detail_future_question_is_404(client):
     future_question = create_question("Future question.", days=5)
     response = client.get(reverse("polls:detail", args=(future_question.id,)))
@@ -134,6 +138,7 @@ def test_results_shows_votes(client):
 
 
 # --- Voting -----------------------------------------------------------------
+
 
 def votes(*choices):
     return [Choice.objects.get(pk=c.pk).votes for c in choices]
@@ -262,7 +267,10 @@ def test_concurrent_votes_all_count(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "-c", CONCURRENT_VOTES, str(n)],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == f"[302] {n} {n}"
@@ -278,6 +286,7 @@ def test_vote_is_logged_to_polls_logger(client, caplog):
 
 
 # --- The cached results page -------------------------------------------------
+
 
 def test_results_are_cached(client, django_assert_num_queries):
     question, (a, _) = question_with_choices()
@@ -312,6 +321,7 @@ def test_choice_change_invalidates_results(client):
 
 
 # --- Admin (tutorial part 7) -------------------------------------------------
+
 
 def test_admin_changelist_and_search(admin_client):
     create_question("Recent question", days=-0.5)

@@ -1,4 +1,5 @@
 """The runtime page: daemon / embedded / no mod_wsgi detection and its JSON."""
+
 import json
 import os
 import sys
@@ -85,8 +86,14 @@ def test_not_mod_wsgi_json():
     """Under runserver or tests: the pip `mod_wsgi` package is not consulted."""
     data = json_for({})
     assert data["mode"] == "not mod_wsgi"
-    for key in ("process_group", "application_group", "mod_wsgi_version", "mpm",
-                "maximum_processes", "threads_per_process"):
+    for key in (
+        "process_group",
+        "application_group",
+        "mod_wsgi_version",
+        "mpm",
+        "maximum_processes",
+        "threads_per_process",
+    ):
         assert data[key] is None, key
     assert data["pid"] == os.getpid()
     assert data["threads"] >= 1
@@ -118,9 +125,7 @@ def test_module_import_failure_is_none(monkeypatch):
     assert runtime_info_module._module("apache") is None
 
 
-@pytest.mark.parametrize(
-    "environ, mode", [(DAEMON, "daemon"), (EMBEDDED, "embedded"), ({}, "not mod_wsgi")]
-)
+@pytest.mark.parametrize("environ, mode", [(DAEMON, "daemon"), (EMBEDDED, "embedded"), ({}, "not mod_wsgi")])
 def test_html_page(fake_mod_wsgi, environ, mode):
     request = RequestFactory().get("/runtime/", **environ)
     response = RuntimePage.as_view()(request)
@@ -139,16 +144,35 @@ def test_urls(client):
 
 # --- mod_wsgi's metrics -------------------------------------------------------
 PROCESS_METRICS = {
-    "pid": 4242, "request_busy_time": 1.5, "request_count": 120, "memory_max_rss": 64 * 2**20,
-    "memory_rss": 60 * 2**20, "cpu_user_time": 3.0, "cpu_system_time": 0.5, "cpu_time": 3.5,
-    "restart_time": 1.0, "current_time": 2.0, "running_time": 1, "request_threads": 5,
-    "active_requests": 2, "threads": [{"thread_id": 1, "request_count": 60}],
+    "pid": 4242,
+    "request_busy_time": 1.5,
+    "request_count": 120,
+    "memory_max_rss": 64 * 2**20,
+    "memory_rss": 60 * 2**20,
+    "cpu_user_time": 3.0,
+    "cpu_system_time": 0.5,
+    "cpu_time": 3.5,
+    "restart_time": 1.0,
+    "current_time": 2.0,
+    "running_time": 1,
+    "request_threads": 5,
+    "active_requests": 2,
+    "threads": [{"thread_id": 1, "request_count": 60}],
 }
 REQUEST_METRICS = {
-    "pid": 4242, "sample_period": 2.0, "capacity_utilization": 0.375, "request_count": 40,
-    "request_throughput": 20.0, "server_time": 0.0001, "queue_time": 0.0025, "daemon_time": 0.0002,
-    "application_time": 0.0123, "request_time": 0.015, "request_threads_active": 3,
-    "request_threads_maximum": 5, "server_time_buckets": [0] * 65,
+    "pid": 4242,
+    "sample_period": 2.0,
+    "capacity_utilization": 0.375,
+    "request_count": 40,
+    "request_throughput": 20.0,
+    "server_time": 0.0001,
+    "queue_time": 0.0025,
+    "daemon_time": 0.0002,
+    "application_time": 0.0123,
+    "request_time": 0.015,
+    "request_threads_active": 3,
+    "request_threads_maximum": 5,
+    "server_time_buckets": [0] * 65,
 }
 
 

@@ -1,4 +1,5 @@
 """The seed_bulk management command (small numbers, SQLite)."""
+
 import json
 from io import StringIO
 

@@ -1,4 +1,5 @@
 """settings.py read in fresh processes with controlled environments."""
+
 import json
 import os
 import subprocess

@@ -1,4 +1,5 @@
 """The page that offers the local CA's certificate, and its download."""
+
 import pytest
 from django.urls import reverse
 

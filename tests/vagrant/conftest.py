@@ -9,6 +9,7 @@ and in teardown -- also when something failed -- destroys the machine and
 undoes the lab. The guests reach packages only through the proxy: no NAT, no
 forwarding. Each phase's duration is printed at the end of the run.
 """
+
 import os
 import re
 import shutil
@@ -99,8 +100,13 @@ class VagrantVM:
         # leaves running inherits the output and would hold a pipe open.
         with phase(f"vagrant {args[0]} ({name})") if timed else nullcontext(), log.open("wb") as out:
             proc = subprocess.run(
-                ["vagrant", *args], cwd=self.workdir, env={**self.env, **(extra_env or {})},
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False,
+                ["vagrant", *args],
+                cwd=self.workdir,
+                env={**self.env, **(extra_env or {})},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
             )
         output = log.read_text(errors="replace")
         run = VagrantRun(proc.returncode, output, log)
@@ -127,13 +133,19 @@ def lab(*args):
 
 
 def install_packages():
-    missing = [p for p in PACKAGES if subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True
-    ).stdout != "install ok installed"]
+    missing = [
+        p
+        for p in PACKAGES
+        if subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True).stdout
+        != "install ok installed"
+    ]
     if missing:
         subprocess.run(["apt-get", "update", "-q"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", *missing],
-                       check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", *missing],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
 
 
 def trust_guest_ca(vm, bundle):
@@ -141,7 +153,7 @@ def trust_guest_ca(vm, bundle):
     machine's (REQUESTS_CA_BUNDLE, which the local deployment tests set)."""
     previous = os.environ.get("REQUESTS_CA_BUNDLE")
     guest_ca = vm.ssh(f"cat {GUEST_CA}")
-    pem = guest_ca[guest_ca.index("-----BEGIN CERTIFICATE-----"):]
+    pem = guest_ca[guest_ca.index("-----BEGIN CERTIFICATE-----") :]
     bundle.write_text((Path(previous).read_text() if previous else "") + pem)
     os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
     return previous
@@ -157,10 +169,10 @@ def restore_ca_bundle(previous):
 def copy_worktree(dest):
     """The repository's files as they are now (tracked and new, not ignored): the
     machine's .vagrant/ state then lives in a throwaway directory."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT,
-                           capture_output=True, check=True).stdout
-    subprocess.run(["rsync", "-a", "--from0", "--files-from=-", f"{REPO_ROOT}/", f"{dest}/"],
-                   input=files, check=True)
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["rsync", "-a", "--from0", "--files-from=-", f"{REPO_ROOT}/", f"{dest}/"], input=files, check=True)
 
 
 # Module scope: the machine goes as soon as test_vagrant_up.py is done, not at
@@ -207,9 +219,13 @@ def vagrant_vm(tmp_path_factory):
                 vm.vagrant("destroy", "-f", name="destroy")
         finally:
             with phase("lab: teardown"):
-                for step in (("package-proxy", "stop", PROXY_NAME), ("bridge", "del", PRIVATE_BRIDGE),
-                             ("bridge", "del", ETH0_BRIDGE), ("vagrant-lxc-fixes", "revert"),
-                             ("host-net", "restore", HOST_NET_TAG)):
+                for step in (
+                    ("package-proxy", "stop", PROXY_NAME),
+                    ("bridge", "del", PRIVATE_BRIDGE),
+                    ("bridge", "del", ETH0_BRIDGE),
+                    ("vagrant-lxc-fixes", "revert"),
+                    ("host-net", "restore", HOST_NET_TAG),
+                ):
                     try:
                         lab(*step)
                     except subprocess.CalledProcessError as exc:

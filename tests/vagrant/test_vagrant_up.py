@@ -6,6 +6,7 @@ provision` switches modes and a further `vagrant provision` changes nothing.
 The tests run in file order against one machine (the session fixture
 `vagrant_vm` in conftest.py), which is destroyed at the end.
 """
+
 import re
 
 import pytest
@@ -55,8 +56,7 @@ def test_the_forwarded_port_reaches_the_guest(vagrant_vm, site):
 
 
 def test_the_private_address_redirects_to_https(site):
-    response = requests.get(site.url("/polls/").replace("https://", "http://"), timeout=TIMEOUT,
-                            allow_redirects=False)
+    response = requests.get(site.url("/polls/").replace("https://", "http://"), timeout=TIMEOUT, allow_redirects=False)
     assert response.status_code == 301 and response.headers["Location"] == site.url("/polls/")
     assert "Strict-Transport-Security" in requests.get(site.url("/"), timeout=TIMEOUT).headers
 
@@ -90,8 +90,7 @@ def test_daemon_mode_after_vagrant_up(site):
 
 
 def test_vagrant_provision_switches_to_embedded_mode(vagrant_vm, site):
-    run = vagrant_vm.vagrant("provision", name="provision-embedded",
-                             extra_env={"POLLS_WSGI_MODE": "embedded"})
+    run = vagrant_vm.vagrant("provision", name="provision-embedded", extra_env={"POLLS_WSGI_MODE": "embedded"})
     run.assert_ok()
     assert run.recap()["failed"] == 0
     wait_for_http(site.url("/"))
@@ -102,8 +101,7 @@ def test_vagrant_provision_switches_to_embedded_mode(vagrant_vm, site):
 
 
 def test_vagrant_provision_again_changes_nothing(vagrant_vm, site):
-    run = vagrant_vm.vagrant("provision", name="provision-again",
-                             extra_env={"POLLS_WSGI_MODE": "embedded"})
+    run = vagrant_vm.vagrant("provision", name="provision-again", extra_env={"POLLS_WSGI_MODE": "embedded"})
     run.assert_ok()
     recap = run.recap()
     assert recap["changed"] == 0, f"changed again: {run.changed_tasks()} (log: {run.log})"

@@ -1,5 +1,6 @@
 """manage.py backup_stores: the MongoDB store and the uploads out to an archive
 and back, byte for byte (a real nx-27017 server; uploads in MEDIA_ROOT)."""
+
 import datetime
 import io
 import json
@@ -24,17 +25,20 @@ def raw_documents(db, name):
 
 
 def test_mongo_round_trip_is_byte_for_byte(mongo, tmp_path):
-    stamp = datetime.datetime(2026, 11, 23, 3, 15, 0, 123000, tzinfo=datetime.timezone.utc)
+    stamp = datetime.datetime(2026, 11, 23, 3, 15, 0, 123000, tzinfo=datetime.UTC)
     org = mongo.orgs.insert_one({"label": "Ünïcødé", "chart_rev": 2, "created": stamp, "ratio": 0.5}).inserted_id
-    mongo.groups.insert_many([
-        {"org_id": str(org), "parent_id": None, "label": f"g{i}", "tags": ["a", {"b": i}]} for i in range(1203)
-    ])
+    mongo.groups.insert_many(
+        [{"org_id": str(org), "parent_id": None, "label": f"g{i}", "tags": ["a", {"b": i}]} for i in range(1203)]
+    )
     mongo.groups.create_index([("org_id", 1)], name="org_id_1")
     before = {name: raw_documents(mongo, name) for name in ("orgs", "groups")}
 
     archive = tmp_path / "mongodb.tar.gz"
     assert run("dump-mongo", str(archive)) == {
-        "action": "dump-mongo", "configured": True, "collections": {"groups": 1203, "orgs": 1}}
+        "action": "dump-mongo",
+        "configured": True,
+        "collections": {"groups": 1203, "orgs": 1},
+    }
     mongo.drop_collection("orgs")
     mongo.groups.delete_many({"label": "g7"})
     mongo.groups.insert_one({"_id": ObjectId(), "label": "added after the backup"})
@@ -55,7 +59,7 @@ def test_a_collection_missing_documents_is_refused(mongo, tmp_path):
             data = src.extractfile(member).read()
             if member.name == "mongodb/orgs.bson":  # keep the first two documents only
                 first = int.from_bytes(data[:4], "little")
-                second = int.from_bytes(data[first:first + 4], "little")
+                second = int.from_bytes(data[first : first + 4], "little")
                 data = data[: first + second]
             member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
@@ -76,7 +80,11 @@ def test_objects_in_media_root_round_trip(settings, tmp_path):
     for path in images.iterdir():
         path.unlink()
     assert run("load-objects", str(archive)) == {
-        "action": "load-objects", "target": "media", "objects": 2, "bytes": sum(map(len, files.values()))}
+        "action": "load-objects",
+        "target": "media",
+        "objects": 2,
+        "bytes": sum(map(len, files.values())),
+    }
     assert {p.name: p.read_bytes() for p in images.iterdir()} == files
 
 

@@ -22,6 +22,7 @@ from Swift into the archive and back; tar members are never extracted to disk.
 
 Every command prints one JSON line (what it did, with counts) for the caller.
 """
+
 import hashlib
 import io
 import json
@@ -84,7 +85,9 @@ class Command(BaseCommand):
         from bson.raw_bson import RawBSONDocument
 
         client = pymongo.MongoClient(
-            settings.MONGO_URI, serverSelectionTimeoutMS=10000, document_class=RawBSONDocument,
+            settings.MONGO_URI,
+            serverSelectionTimeoutMS=10000,
+            document_class=RawBSONDocument,
             appname="polls-backup",
         )
         return client[settings.MONGO_DB or "polls"]
@@ -101,26 +104,37 @@ class Command(BaseCommand):
                         chunks.append(doc.raw)
                         count += 1
                     indexes = [
-                        {"key": list(index["key"].items()),
-                         **{k: index[k] for k in ("name", "unique", "sparse", "expireAfterSeconds")
-                            if k in index}}
+                        {
+                            "key": list(index["key"].items()),
+                            **{k: index[k] for k in ("name", "unique", "sparse", "expireAfterSeconds") if k in index},
+                        }
                         for index in (dict(i) for i in db[name].list_indexes())
                     ]
                     metadata = {"collection": name, "count": count, "indexes": indexes}
                     _member(tar, f"mongodb/{name}.bson", b"".join(chunks))
-                    _member(tar, f"mongodb/{name}.metadata.json",
-                            json.dumps(metadata, sort_keys=True, default=str).encode())
+                    _member(
+                        tar, f"mongodb/{name}.metadata.json", json.dumps(metadata, sort_keys=True, default=str).encode()
+                    )
                     counts[name] = count
-            _member(tar, "mongodb/index.json", json.dumps(
-                {"configured": db is not None, "database": db.name if db is not None else None,
-                 "collections": counts}, sort_keys=True).encode())
+            _member(
+                tar,
+                "mongodb/index.json",
+                json.dumps(
+                    {
+                        "configured": db is not None,
+                        "database": db.name if db is not None else None,
+                        "collections": counts,
+                    },
+                    sort_keys=True,
+                ).encode(),
+            )
         return {"configured": db is not None, "collections": counts}
 
     def load_mongo(self, archive):
         import pymongo
         from bson import decode_file_iter
-        from bson.raw_bson import RawBSONDocument
         from bson.codec_options import CodecOptions
+        from bson.raw_bson import RawBSONDocument
 
         with tarfile.open(archive, "r:gz") as tar:
             index = json.loads(_read_member(tar, "mongodb/index.json"))
@@ -169,8 +183,12 @@ class Command(BaseCommand):
         from swiftclient.client import Connection
 
         return Connection(
-            authurl=settings.SWIFT_AUTH_URL, user=settings.SWIFT_USER, key=settings.SWIFT_KEY,
-            auth_version="1", timeout=30, retries=2,
+            authurl=settings.SWIFT_AUTH_URL,
+            user=settings.SWIFT_USER,
+            key=settings.SWIFT_KEY,
+            auth_version="1",
+            timeout=30,
+            retries=2,
         )
 
     def dump_objects(self, archive):
@@ -194,8 +212,14 @@ class Command(BaseCommand):
                     if headers.get("etag") and headers["etag"].strip('"') != digest:
                         raise CommandError(f"object {name}: Swift's ETag does not match its content")
                     _member(tar, f"objects/{name}", body)
-                    entries.append({"name": name, "size": len(body), "md5": digest,
-                                    "content_type": headers.get("content-type", "application/octet-stream")})
+                    entries.append(
+                        {
+                            "name": name,
+                            "size": len(body),
+                            "md5": digest,
+                            "content_type": headers.get("content-type", "application/octet-stream"),
+                        }
+                    )
                 source = {"kind": "swift", "container": container}
             else:
                 root = Path(settings.MEDIA_ROOT)
@@ -203,11 +227,13 @@ class Command(BaseCommand):
                     body = path.read_bytes()
                     name = path.relative_to(root).as_posix()
                     _member(tar, f"objects/{name}", body)
-                    entries.append({"name": name, "size": len(body),
-                                    "md5": hashlib.md5(body, usedforsecurity=False).hexdigest()})
+                    entries.append(
+                        {"name": name, "size": len(body), "md5": hashlib.md5(body, usedforsecurity=False).hexdigest()}
+                    )
                 source = {"kind": "media", "root": str(root)}
-            _member(tar, "objects/index.json",
-                    json.dumps({"source": source, "objects": entries}, sort_keys=True).encode())
+            _member(
+                tar, "objects/index.json", json.dumps({"source": source, "objects": entries}, sort_keys=True).encode()
+            )
         return {"source": source["kind"], "objects": len(entries), "bytes": sum(e["size"] for e in entries)}
 
     def load_objects(self, archive):
@@ -226,15 +252,15 @@ class Command(BaseCommand):
                 if hashlib.md5(body, usedforsecurity=False).hexdigest() != entry["md5"]:
                     raise CommandError(f"object {name}: content does not match the backup's index")
                 if swift is not None:
-                    etag = swift.put_object(container, name, contents=body,
-                                            content_type=entry.get("content_type") or _guess(name))
+                    etag = swift.put_object(
+                        container, name, contents=body, content_type=entry.get("content_type") or _guess(name)
+                    )
                     if etag and etag.strip('"') != entry["md5"]:
                         raise CommandError(f"object {name}: Swift stored something else (ETag {etag})")
                 else:
                     self._write_media(root, name, body, owner)
         kind = "swift" if swift is not None else "media"
-        return {"target": kind, "objects": len(index["objects"]),
-                "bytes": sum(e["size"] for e in index["objects"])}
+        return {"target": kind, "objects": len(index["objects"]), "bytes": sum(e["size"] for e in index["objects"])}
 
     @staticmethod
     def _write_media(root, name, body, owner):

@@ -7,6 +7,7 @@ Prints one word: `created` (no such user before), `updated` (the password,
 e-mail or flags had to change) or `unchanged`, so Ansible can report
 "changed" only when something changed.
 """
+
 from pathlib import Path
 
 from django.contrib.auth import get_user_model

@@ -10,6 +10,7 @@ Seeded rows are marked (question texts and the org's label start with
 with bulk_create in batches, each batch in one transaction. The last line
 printed is JSON with the ids the benchmark needs.
 """
+
 import datetime
 import json
 import time
@@ -47,8 +48,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch", type=_positive, default=5_000, help="rows per INSERT (default 5000)")
         parser.add_argument("--remove", action="store_true", help="delete every seeded row instead")
-        parser.add_argument("--fixture", action="store_true",
-                            help="make sure the benchmark's small question and org exist; print their ids")
+        parser.add_argument(
+            "--fixture",
+            action="store_true",
+            help="make sure the benchmark's small question and org exist; print their ids",
+        )
 
     def handle(self, *args, **options):
         if options["batch"] < 1:
@@ -63,8 +67,10 @@ class Command(BaseCommand):
         questions = self.seed_questions(options["questions"], options["choices"], options["batch"])
         org_id = self.seed_org(options["groups"], options["fanout"], options["batch"]) if options["groups"] else None
         elapsed = time.monotonic() - started
-        self.stderr.write(f"seeded {questions} questions, {questions * options['choices']} choices and "
-                          f"{options['groups']} groups in {elapsed:.1f} s")
+        self.stderr.write(
+            f"seeded {questions} questions, {questions * options['choices']} choices and "
+            f"{options['groups']} groups in {elapsed:.1f} s"
+        )
         return self.emit({"questions": questions, "org": org_id, "seconds": round(elapsed, 1)})
 
     def emit(self, data):
@@ -76,7 +82,8 @@ class Command(BaseCommand):
             question = Question.objects.filter(question_text=FIXTURE_QUESTION).order_by("id").first()
             if question is None:
                 question = Question.objects.create(
-                    question_text=FIXTURE_QUESTION, pub_date=timezone.now() - datetime.timedelta(days=1))
+                    question_text=FIXTURE_QUESTION, pub_date=timezone.now() - datetime.timedelta(days=1)
+                )
                 Choice.objects.bulk_create(Choice(question=question, choice_text=text) for text in FIXTURE_CHOICES)
             org = Org.objects.filter(label=FIXTURE_ORG).order_by("id").first()
             if org is None:
@@ -102,11 +109,17 @@ class Command(BaseCommand):
                 created = Question.objects.bulk_create(objs)
                 ids = [q.pk for q in created]
                 if any(pk is None for pk in ids):  # databases that cannot return the ids
-                    ids = list(Question.objects.filter(question_text__startswith=MARK)
-                               .order_by("-id").values_list("id", flat=True)[:size])
+                    ids = list(
+                        Question.objects.filter(question_text__startswith=MARK)
+                        .order_by("-id")
+                        .values_list("id", flat=True)[:size]
+                    )
                 Choice.objects.bulk_create(
-                    (Choice(question_id=qid, choice_text=f"choice {n + 1}", votes=(qid * 7 + n) % 50)
-                     for qid in ids for n in range(choices)),
+                    (
+                        Choice(question_id=qid, choice_text=f"choice {n + 1}", votes=(qid * 7 + n) % 50)
+                        for qid in ids
+                        for n in range(choices)
+                    ),
                     batch_size=batch,
                 )
             done += size
@@ -130,11 +143,12 @@ class Command(BaseCommand):
                     if made + len(objs) >= count:
                         break
                     n = made + len(objs) + 1
-                    objs.append(Group(org=org, parent_id=parent, label=f"{prefix} {n}"[:40],
-                                      desc=f"{prefix} number {n}"))
+                    objs.append(
+                        Group(org=org, parent_id=parent, label=f"{prefix} {n}"[:40], desc=f"{prefix} number {n}")
+                    )
             created = Group.objects.bulk_create(objs, batch_size=batch)
             if any(g.pk is None for g in created):
-                created = list(Group.objects.filter(org=org).order_by("-id")[:len(objs)])[::-1]
+                created = list(Group.objects.filter(org=org).order_by("-id")[: len(objs)])[::-1]
             made += len(created)
             level = [g.pk for g in created]
         Org.objects.filter(pk=org.pk).update(chart_rev=org.chart_rev + 1)
@@ -143,8 +157,9 @@ class Command(BaseCommand):
         q, c, g, o = (m._meta.db_table for m in (Question, Choice, Group, Org))
         like = MARK + "%"  # MARK has no % or _ in it
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {c} WHERE question_id IN (SELECT id FROM {q} WHERE question_text LIKE %s)",
-                           [like])
+            cursor.execute(
+                f"DELETE FROM {c} WHERE question_id IN (SELECT id FROM {q} WHERE question_text LIKE %s)", [like]
+            )
             choices = cursor.rowcount
             cursor.execute(f"DELETE FROM {q} WHERE question_text LIKE %s", [like])
             questions = cursor.rowcount
