@@ -48,12 +48,13 @@ class PlaybookRun:
         return names
 
 
-def run_playbook(*extra_args, name="deploy"):
-    """Run scripts/deploy with extra ansible-playbook arguments; keep a log."""
+def run_logged(command, name):
+    """Run an Ansible door (scripts/deploy, scripts/rollback, the lab's
+    provision) without colours; keep its output in LOG_DIR."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / f"{name}-{int(time.time())}.log"
     proc = subprocess.run(
-        [str(DEPLOY), *extra_args],
+        [str(part) for part in command],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -62,6 +63,11 @@ def run_playbook(*extra_args, name="deploy"):
     )
     log.write_text(proc.stdout)
     return PlaybookRun(proc.returncode, proc.stdout, log)
+
+
+def run_playbook(*extra_args, name="deploy"):
+    """Run scripts/deploy with extra ansible-playbook arguments; keep a log."""
+    return run_logged([DEPLOY, *extra_args], name)
 
 
 def assert_playbook_ok(run):
@@ -263,15 +269,4 @@ def live_release():
 
 def run_rollback(name="rollback"):
     """scripts/rollback, logged like run_playbook."""
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = LOG_DIR / f"{name}-{int(time.time())}.log"
-    proc = subprocess.run(
-        [str(REPO_ROOT / "scripts" / "rollback")],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
-    )
-    log.write_text(proc.stdout)
-    return PlaybookRun(proc.returncode, proc.stdout, log)
+    return run_logged([REPO_ROOT / "scripts" / "rollback"], name)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylib import PlaybookRun
+from deploylib import PlaybookRun, run_logged
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLEET = REPO_ROOT / "tests" / "fleet" / "fleet"
@@ -84,17 +84,7 @@ class Fleet:
 
 
 def provision(*args, name="provision"):
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = LOG_DIR / f"fleet-{name}-{int(time.time())}.log"
-    proc = subprocess.run(
-        [str(FLEET), "provision", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
-    )
-    log.write_text(proc.stdout)
-    return PlaybookRun(proc.returncode, proc.stdout, log)
+    return run_logged([FLEET, "provision", *args], f"fleet-{name}")
 
 
 def assert_ok(run):
