@@ -8,6 +8,7 @@ charged to the first deployment test.
 
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 _TESTS_DIR = Path(__file__).resolve().parent
@@ -15,6 +16,18 @@ _seconds = defaultdict(float)
 _counts = defaultdict(int)
 _order = []
 _started = time.monotonic()
+_steps = defaultdict(list)  # section title -> [(step, seconds)]
+
+
+@contextmanager
+def step(section, name):
+    """Time one step of a longer phase (booting the lab, `vagrant up`, ...);
+    the steps are printed under `section` at the end of the run."""
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        _steps[section].append((name, time.monotonic() - start))
 
 
 def _phase(nodeid):
@@ -34,9 +47,14 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
+    write = terminalreporter.write_line
+    for section, steps in _steps.items():
+        terminalreporter.section(section)
+        for name, seconds in steps:
+            write(f"{name:<45} {seconds:8.1f} s")
+        write(f"{'total':<45} {sum(seconds for _, seconds in steps):8.1f} s")
     if not _order:
         return
-    write = terminalreporter.write_line
     terminalreporter.section("time per phase")
     for phase in _order:
         minutes, seconds = divmod(int(_seconds[phase]), 60)

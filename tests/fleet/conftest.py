@@ -13,20 +13,12 @@ import subprocess
 import sys
 
 import pytest
-from fleetlib import FLEET, LB_URL, PHASES, REPO_ROOT, Fleet, assert_ok, phase, provision
+from fleetlib import FLEET, LB_URL, REPO_ROOT, Fleet, assert_ok, phase, provision
 
 from deploylib import DeployedSite
 
 # The deployed-API tests of tests/services run here too, against the load balancer.
 sys.path.insert(0, str(REPO_ROOT / "tests" / "services"))
-
-
-def pytest_terminal_summary(terminalreporter):
-    if PHASES:
-        terminalreporter.write_sep("-", "multi-host lab: phases")
-        for name, seconds in PHASES:
-            terminalreporter.write_line(f"{name:<40} {seconds:7.1f} s")
-        terminalreporter.write_line(f"{'total':<40} {sum(s for _, s in PHASES):7.1f} s")
 
 
 def trusting_the_lab(lab):

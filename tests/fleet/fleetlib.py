@@ -1,15 +1,15 @@
 """Helpers of the multi-host lab tests: the lab's addresses, its machines
 over SSH, playbook runs against it, and the durations of each phase."""
 
+import functools
 import os
 import re
 import subprocess
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import PlaybookRun, run_logged
+from phase_timing import step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLEET = REPO_ROOT / "tests" / "fleet" / "fleet"
@@ -24,16 +24,7 @@ WEB_URLS = {"web1": "https://10.77.0.21", "web2": "https://10.77.0.22"}
 # certificate (the local_ca role): the tests trust exactly these.
 CA_CERTS = {"lb": "/etc/haproxy/tls/ca.crt", "web1": "/etc/apache2/tls/ca.crt", "web2": "/etc/apache2/tls/ca.crt"}
 CA_BUNDLE = LOG_DIR / "fleet-ca-bundle.pem"
-PHASES = []
-
-
-@contextmanager
-def phase(name):
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        PHASES.append((name, time.monotonic() - started))
+phase = functools.partial(step, "multi-host lab: phases")
 
 
 def recaps(output):

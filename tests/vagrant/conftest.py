@@ -10,17 +10,20 @@ undoes the lab. The guests reach packages only through the proxy: no NAT, no
 forwarding. Each phase's duration is printed at the end of the run.
 """
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from phase_timing import step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAB = REPO_ROOT / "tests" / "lab"
@@ -35,24 +38,7 @@ GUEST_CA = "/etc/apache2/tls/ca.crt"  # the local CA the httpd role makes in the
 HOST_NET_TAG = "vagrant-test"
 PACKAGES = ["vagrant", "vagrant-lxc", "lxc", "debootstrap", "tinyproxy", "dnsmasq-base", "rsync"]
 
-PHASES = []  # (name, seconds), printed by pytest_terminal_summary
-
-
-@contextmanager
-def phase(name):
-    start = time.monotonic()
-    try:
-        yield
-    finally:
-        PHASES.append((name, time.monotonic() - start))
-
-
-def pytest_terminal_summary(terminalreporter):
-    if PHASES:
-        terminalreporter.section("vagrant up on LXC: phases")
-        for name, seconds in PHASES:
-            terminalreporter.write_line(f"{seconds:8.1f} s  {name}")
-        terminalreporter.write_line(f"{sum(s for _, s in PHASES):8.1f} s  total")
+phase = functools.partial(step, "vagrant up on LXC: phases")
 
 
 @dataclass
