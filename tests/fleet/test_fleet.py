@@ -368,3 +368,42 @@ def test_rolling_deploy_of_a_changed_setting_loses_no_request(fleet):
     assert {"web1", "web2"} not in out_of_pool
     # Both came back into the pool.
     assert fleet.haproxy_status() == {"web1": "UP", "web2": "UP"}
+
+
+def test_firewall_closes_service_ports_to_hosts_that_are_not_web_servers(fleet):
+    """db and services share the back subnet, so only the firewall (nftables,
+    the firewall role) stands between db and the services' ports: they are
+    open to the web servers' addresses and to nobody else."""
+    for machine in ("lb", "web1", "web2", "db", "services"):
+        table = fleet.ssh(machine, "sudo -n nft list table inet polls_firewall", check=False)
+        assert table.returncode == 0, f"{machine}: no firewall table: {table.stderr}"
+    probe = (
+        "import socket\n"
+        "for port in (6379, 5672, 27017, 8080):\n"
+        "    try:\n"
+        "        socket.create_connection(('10.77.1.32', port), timeout=3).close(); print(port, 'open')\n"
+        "    except OSError as exc:\n"
+        "        print(port, 'closed', exc.errno)\n"
+    )
+    command = "python3 -c " + shlex.quote(probe)
+    from_db = fleet.ssh("db", command).stdout.splitlines()
+    assert len(from_db) == 4 and all(" closed " in line for line in from_db), from_db
+    from_web2 = fleet.ssh("web2", command).stdout.splitlines()
+    assert len(from_web2) == 4 and all(line.endswith(" open") for line in from_web2), from_web2
+
+
+def test_daily_backup_runs_under_systemd_and_collects_every_host_s_store(fleet):
+    """The backup host (web1) dumps MariaDB on db and MongoDB and Swift on
+    services into one checksummed set, run here by its systemd unit as the
+    daily timer would."""
+    assert fleet.ssh("web1", "systemctl is-enabled polls-backup.timer").stdout.strip() == "enabled"
+    fleet.ssh("web1", "sudo -n systemctl start polls-backup.service", timeout=600)
+    newest = fleet.ssh("web1", "sudo -n sh -c 'ls -1d /var/backups/polls/polls-* | tail -n 1'").stdout.strip()
+    assert newest, "no backup set"
+    sums = fleet.ssh("web1", f"sudo -n sh -c 'cd {newest} && sha256sum -c SHA256SUMS'").stdout
+    assert sums.count(": OK") == 5 and "FAILED" not in sums, sums
+    info = json.loads(fleet.ssh("web1", f"sudo -n cat {newest}/backup.json").stdout)
+    assert info["parts"]["mongodb"]["configured"] is True
+    assert info["parts"]["objects"]["source"] == "swift", info["parts"]["objects"]
+    tables = fleet.ssh("web1", f"sudo -n sh -c 'zcat {newest}/mariadb.sql.gz | grep -c \"^CREATE TABLE\"'").stdout
+    assert int(tables.strip()) > 10, tables
