@@ -12,6 +12,7 @@ import re
 import shlex
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -19,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from fleetlib import LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase, recaps
+from fleetlib import FLEET, LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase, recaps
 
 from api_client import ApiClient
 from deploylib import admin_session, csrf_from, wait_until
@@ -414,3 +415,71 @@ def test_daily_backup_runs_under_systemd_and_collects_every_host_s_store(fleet):
     assert info["parts"]["objects"]["source"] == "swift", info["parts"]["objects"]
     tables = fleet.ssh("web1", f"sudo -n sh -c 'zcat {newest}/mariadb.sql.gz | grep -c \"^CREATE TABLE\"'").stdout
     assert int(tables.strip()) > 10, tables
+
+
+def manage_on(fleet, machine, code):
+    """Run Python in the site's Django shell on a web server; its last output line."""
+    result = fleet.ssh(machine, "sudo -n polls-manage shell -c " + shlex.quote(code))
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+def test_restore_brings_back_a_wiped_poll_org_and_upload_on_every_host(fleet, deployed_site):
+    """A set taken by web1's backup service, then the data wiped on the hosts
+    that hold it (the poll in MariaDB on db, the org in MongoDB and the upload
+    in Swift on services), then `tests/fleet/fleet restore` (scripts/restore
+    with this lab's inventory): everything is back and served by both web
+    servers through the load balancer."""
+    tag = uuid.uuid4().hex[:8]
+    question_id = manage_on(
+        fleet,
+        "web1",
+        "from django.utils import timezone; from polls.models import Question; "
+        f"q = Question.objects.create(question_text='Restored {tag}?', pub_date=timezone.now()); "
+        "q.choice_set.create(choice_text='Kept', votes=7); print(q.pk)",
+    )
+    staff = ApiClient(LB_URL)
+    staff.login(deployed_site.admin_user, deployed_site.admin_password)
+    image = png_bytes(rgb=(10, 120, 240))
+    upload = staff.upload(image)
+    assert upload.status_code == 201, upload.text
+    upload = upload.json()
+    org = staff.new_org("mongo", label=f"Restored {tag}", desc="ünïcødé ✓")
+
+    with phase("backup (polls-backup.service on web1)"):
+        fleet.ssh("web1", "sudo -n systemctl start polls-backup.service", timeout=600)
+    name = fleet.ssh("web1", "sudo -n sh -c 'ls -1d /var/backups/polls/polls-* | tail -n 1'").stdout.strip()
+    name = name.rsplit("/", 1)[-1]
+    assert name.startswith("polls-"), name
+
+    # Wiped where each store lives, behind the site's back.
+    manage_on(fleet, "web1", f"from polls.models import Question; Question.objects.filter(pk={question_id}).delete()")
+    manage_on(
+        fleet,
+        "web2",
+        "from django.conf import settings; from services.backends import swift_connection; "
+        f"c = swift_connection(); [c.delete_object(settings.SWIFT_CONTAINER, n) for n in "
+        f"({upload['img_name']!r}, {upload['thumb_img_name']!r})]; print('deleted')",
+    )
+    assert staff.delete(f"orgs/{org}/mongo").status_code in (200, 204)
+    manage_on(fleet, "web1", "from django.core.cache import cache; cache.clear()")
+    assert requests.get(f"{LB_URL}/polls/{question_id}/", timeout=TIMEOUT).status_code == 404
+    assert requests.get(LB_URL + upload["img_path"], timeout=TIMEOUT).status_code == 404
+    assert requests.get(f"{LB_URL}/services/orgs/{org}/mongo", timeout=TIMEOUT).status_code == 404
+
+    with phase("restore (tests/fleet/fleet restore)"):
+        restore = subprocess.run(
+            [str(FLEET), "restore", name], capture_output=True, text=True, timeout=900, check=False
+        )
+    assert restore.returncode == 0, restore.stdout[-3000:] + restore.stderr[-2000:]
+    assert f"restored {name}" in restore.stdout, restore.stdout[-3000:]
+
+    for web in ("web1", "web2"):
+        detail = requests.get(f"{WEB_URLS[web]}/polls/{question_id}/results/", timeout=TIMEOUT)
+        assert detail.status_code == 200 and re.search(r"Kept -- 7 votes\b", detail.text), (web, detail.text[:500])
+        fetched = requests.get(WEB_URLS[web] + upload["img_path"], timeout=TIMEOUT)
+        assert fetched.status_code == 200 and fetched.content == image, (web, fetched.status_code)
+        restored_org = requests.get(f"{WEB_URLS[web]}/services/orgs/{org}/mongo", timeout=TIMEOUT)
+        assert restored_org.status_code == 200, (web, restored_org.text)
+        assert restored_org.json()["org"]["label"] == f"Restored {tag}", restored_org.json()
+    # The restored admin can still log in with this deployment's password.
+    ApiClient(LB_URL).login(deployed_site.admin_user, deployed_site.admin_password)
