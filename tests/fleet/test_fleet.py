@@ -23,7 +23,7 @@ import requests
 from fleetlib import FLEET, LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase, recaps
 
 from api_client import ApiClient
-from deploylib import admin_session, csrf_from, wait_until
+from deploylib import admin_session, changed_site_copy, csrf_from, wait_until
 from services_site import png_bytes
 
 pytestmark = pytest.mark.fleet
@@ -483,3 +483,36 @@ def test_restore_brings_back_a_wiped_poll_org_and_upload_on_every_host(fleet, de
         assert restored_org.json()["org"]["label"] == f"Restored {tag}", restored_org.json()
     # The restored admin can still log in with this deployment's password.
     ApiClient(LB_URL).login(deployed_site.admin_user, deployed_site.admin_password)
+
+
+def live_release_on(fleet, machine):
+    return fleet.ssh(machine, "readlink -f /srv/polls/current").stdout.strip().rsplit("/", 1)[-1]
+
+
+def test_changed_release_rolls_through_and_rolls_back_on_every_web_server(fleet, tmp_path):
+    """A changed release goes out one web server at a time; `fleet rollback`
+    (scripts/rollback with this lab's inventory) puts the previous one back on
+    both."""
+    before = {machine: live_release_on(fleet, machine) for machine in WEB_URLS}
+    assert len(set(before.values())) == 1, before
+    marker = uuid.uuid4().hex
+    changed = changed_site_copy(tmp_path, marker)
+    with phase("deploy a changed release"):
+        run = fleet.provision(
+            "--limit", "lb:web", "-e", json.dumps({"polls_app_source_dir": f"{changed}/"}), name="changed-release"
+        )
+    assert_ok(run)
+    for machine, url in WEB_URLS.items():
+        assert f"release-marker {marker}" in requests.get(url + "/", timeout=TIMEOUT).text, machine
+        assert live_release_on(fleet, machine) != before[machine]
+
+    with phase("rollback (tests/fleet/fleet rollback)"):
+        rollback = subprocess.run([str(FLEET), "rollback"], capture_output=True, text=True, timeout=900, check=False)
+    assert rollback.returncode == 0, rollback.stdout[-3000:] + rollback.stderr[-2000:]
+    for machine, url in WEB_URLS.items():
+        assert live_release_on(fleet, machine) == before[machine]
+        wait_until(
+            lambda url=url: f"release-marker {marker}" not in requests.get(url + "/", timeout=TIMEOUT).text,
+            timeout=30,
+            what=f"{machine} to answer from the previous release",
+        )
