@@ -5,6 +5,12 @@ from django.views.generic import TemplateView
 from runtime.info import runtime_info, wsgi_metrics
 
 
+def metric_rows(environ):
+    """(name, value) rows of the metrics table (runtime/_metrics.html)."""
+    metrics = wsgi_metrics(environ)
+    return list(metrics.items()) if metrics else []
+
+
 class RuntimePage(TemplateView):
     template_name = "runtime/page.html"
 
@@ -13,9 +19,7 @@ class RuntimePage(TemplateView):
         info = runtime_info(self.request.environ)
         context["info"] = info
         context["rows"] = [(key, info[key]) for key in info if key != "application_group_label"]
-        metrics = wsgi_metrics(self.request.environ)
-        context["metrics"] = metrics
-        context["metric_rows"] = list(metrics.items()) if metrics else []
+        context["metric_rows"] = metric_rows(self.request.environ)
         return context
 
 

@@ -28,3 +28,10 @@ def test_runtime_page_shows_the_metrics(deployed_site):
     assert 'id="wsgi-metrics-none"' not in html
     script = requests.get(deployed_site.url("/runtime/"), timeout=10).text.split("runtime/live")[1].split('"')[0]
     assert requests.get(deployed_site.url("/static/runtime/live" + script), timeout=10).status_code == 200
+
+
+def test_services_dashboard_shows_the_metrics_too(deployed_site):
+    html = requests.get(deployed_site.url("/services/"), timeout=10).text
+    assert 'data-metric="capacity_utilization"' in html and 'data-metric="threads_busy"' in html
+    assert 'id="wsgi-metrics-none"' not in html
+    assert "runtime/live" in html

@@ -249,3 +249,23 @@ def test_page_shows_metrics_and_polls_the_json(recording_mod_wsgi):
 def test_page_without_mod_wsgi_says_not_available(client):
     html = client.get(reverse("runtime:page")).content.decode()
     assert 'id="wsgi-metrics-none"' in html
+
+
+# The services dashboard shows the same live table.
+@pytest.mark.django_db
+def test_dashboard_shows_the_metrics_of_the_process_that_answered(recording_mod_wsgi):
+    from services.views.dashboard import dashboard
+
+    html = dashboard(RequestFactory().get(reverse("services:dashboard"), **DAEMON)).content.decode()
+    assert 'data-metric="capacity_utilization">0.375<' in html
+    assert 'data-metric="memory_rss_mb">60.0<' in html
+    assert f'data-url="{reverse("runtime:json")}"' in html
+    assert "runtime/live.js" in html
+
+
+@pytest.mark.django_db
+def test_dashboard_without_mod_wsgi_says_metrics_are_not_available(client):
+    html = client.get(reverse("services:dashboard")).content.decode()
+    assert 'id="wsgi-metrics-none"' in html and "runtime/live.js" in html
+    korean = client.get(reverse("services:dashboard"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "mod_wsgi 자체 지표" in korean and "지표를 기록하지" in korean

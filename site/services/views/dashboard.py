@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from runtime.info import runtime_info
+from runtime.views import metric_rows
 from services import health
 
 logger = logging.getLogger("services")
@@ -62,6 +63,7 @@ def dashboard(request):
             "checked_at": payload["checked_at"],
             "runtime": payload["runtime"],
             "runtime_rows": _runtime_rows(payload["runtime"]),
+            "metric_rows": metric_rows(request.environ),
         },
     )
 
