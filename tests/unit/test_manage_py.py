@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from processes import stop
+
 SITE = Path(__file__).resolve().parents[2] / "site"
 APPS = ["polls", "books", "runtime", "services", "mysite"]
 KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
@@ -78,9 +80,4 @@ def test_runserver_serves_the_home_page_with_nothing_set():
         assert response.status_code == 200
         assert 'href="/static/css/site.css"' in response.text
     finally:
-        proc.terminate()  # by PID: the Popen started above
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)  # by PID: the Popen started above

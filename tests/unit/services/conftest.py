@@ -20,6 +20,7 @@ import pytest
 from django.test import Client
 
 from api_client import ApiClient
+from processes import stop
 from services import backends
 from services.stores import mongo as mongo_store
 from services_testlib import free_port
@@ -67,12 +68,7 @@ def nx_server(tmp_path_factory):
         yield f"mongodb://127.0.0.1:{port}/"
     finally:
         backends.reset_mongo_client()
-        proc.terminate()  # by PID: the Popen we started
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)  # by PID: the Popen we started
         log.close()
 
 
