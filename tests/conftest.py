@@ -39,12 +39,18 @@ def deployed_site():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the mode-switching tests after the other tests of this machine's
-    stack (they restart Apache in the other mode, and back), and the machines
-    of the labs (tests/vagrant, tests/fleet) after all of them."""
+    """Run the checks that need Debian's apache2 after the tests of this
+    machine's stack (the deploy installs Apache: nothing installs it before
+    the httpd role does), then the mode-switching tests (they restart Apache
+    in the other mode, and back), and the machines of the labs (tests/vagrant,
+    tests/fleet) after all of them."""
 
     def order(item):
         in_lab = item.get_closest_marker("vagrant") is not None or item.get_closest_marker("fleet") is not None
-        return (in_lab, item.get_closest_marker("mode_switch") is not None)
+        return (
+            in_lab,
+            item.get_closest_marker("mode_switch") is not None,
+            item.get_closest_marker("needs_apache") is not None,
+        )
 
     items.sort(key=order)

@@ -135,9 +135,6 @@ http {{
                 add_header Cache-Control "public, max-age=31536000, immutable";
             }}
         }}
-        location /media/ {{
-            alias {media}/;
-        }}
         location / {{
             proxy_pass http://gunicorn;
             proxy_http_version 1.1;
@@ -337,8 +334,12 @@ def add_hello(site_conf, hello_script):
     takes the first WSGIScriptAlias that matches), in the same process group."""
     with open(site_conf) as f:
         text = f.read()
+    site = re.search(r"^\s*WSGIScriptAlias / \S+(.*)$", text, flags=re.M)
+    if site is None:
+        raise BenchError(f"no 'WSGIScriptAlias /' in {site_conf}")
     mount = (
-        f"    WSGIScriptAlias {HELLO_PATH} {hello_script}\n"
+        # The site's own process-group= and application-group= options.
+        f"    WSGIScriptAlias {HELLO_PATH} {hello_script}{site.group(1)}\n"
         f"    <Directory {os.path.dirname(hello_script)}>\n"
         f"        Require all granted\n"
         f"    </Directory>\n"
@@ -387,7 +388,7 @@ def render_apache(mode, dest, user, extra_vars):
 
 def site_layout(site_conf):
     """Where the deployed site's pieces are, from a vhost rendered for daemon
-    mode: virtualenv, code, static and media folders, and the certificate when
+    mode: virtualenv, code, static folder, and the certificate when
     the site is served over HTTPS."""
     with open(site_conf) as f:
         text = f.read()
@@ -402,7 +403,6 @@ def site_layout(site_conf):
         "venv": find(r"python-home=(\S+)", "python-home="),
         "code": find(r"python-path=(\S+)", "python-path="),
         "static": find(r"^\s*Alias /static/ (\S+?)/?$", "Alias /static/"),
-        "media": find(r"^\s*Alias /media/ (\S+?)/?$", "Alias /media/"),
         "tls": bool(re.search(r"^\s*SSLEngine on", text, flags=re.M)),
     }
     if layout["tls"]:
@@ -522,7 +522,7 @@ class GunicornTarget(Target):
                    "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_tickets off") if self.tls else ""
             f.write(NGINX_CONF.format(
                 workers=os.cpu_count() or 1, dir=nginx_dir, socket=sock, port=self.port,
-                static=self.layout["static"], media=self.layout["media"], backlog=self.backlog,
+                static=self.layout["static"], backlog=self.backlog,
                 keepalive_requests=self.keepalive_requests, tls=tls,
             ))
         check = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)

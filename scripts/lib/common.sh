@@ -59,3 +59,17 @@ ensure_ansible() {
     apt_install python3-venv python3-apt rsync
     venv_sync "$ANSIBLE_VENV" "$REPO_ROOT/ansible/requirements.txt" "$@"
 }
+
+# The Debian packages the site's virtualenv builds with (mod_wsgi, mysqlclient):
+# the polls_app role's list, their one source (ansible/roles/polls_app/vars/main.yml).
+# Needs the Ansible virtualenv (ensure_ansible) for its YAML parser.
+build_packages() {
+    "$ANSIBLE_VENV/bin/python" - "$REPO_ROOT/ansible/roles/polls_app/vars/main.yml" <<'PY'
+import sys
+
+import yaml
+
+with open(sys.argv[1]) as f:
+    print(" ".join(yaml.safe_load(f)["polls_app_build_packages"]))
+PY
+}

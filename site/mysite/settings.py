@@ -1,64 +1,70 @@
 """Settings for the polls-and-services site.
 
 Everything that differs between a laptop and a server comes from the
-environment (or from the file named by DJANGO_ENV_FILE, see envfile.py).
-With nothing set the site runs on SQLite with a local-memory cache and files
-on disk, so `manage.py runserver` and the unit tests need no services.
+environment, read with django-environ; a deployment writes its variables to
+one file and names it in DJANGO_ENV_FILE (variables already in the
+environment win). With nothing set the site runs on SQLite with a
+local-memory cache and files on disk, so `manage.py runserver` and the unit
+tests need no services.
 """
 
-import os
 from pathlib import Path
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
-
-from mysite.envfile import load_env_file
-
-load_env_file()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env(name, default=""):
-    return os.environ.get(name, default)
+class Env(environ.Env):
+    """django-environ with the site's three rules: an empty value counts as
+    unset (the role's env file writes every variable, the empty ones too); a
+    boolean must be one of BOOLEAN_WORDS (a typo in DJANGO_HTTPS must not
+    quietly mean false); a value that does not parse stops the site with
+    ImproperlyConfigured naming the variable. List items are trimmed."""
+
+    BOOLEAN_WORDS = {"1", "true", "yes", "on", "0", "false", "no", "off"}
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        if self.ENVIRON.get(var) == "" and default is not self.NOTSET:
+            return default
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{var}={self.ENVIRON.get(var)!r}: {exc}") from None
+
+    @classmethod
+    def parse_value(cls, value, cast):
+        if cast is bool and isinstance(value, str) and value.strip().lower() not in cls.BOOLEAN_WORDS:
+            raise ValueError("must be true or false (yes/no, on/off, 1/0)")
+        if cast is list and isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return super().parse_value(value, cast)
 
 
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
-
-
-def env_int(name, default):
-    value = env(name)
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
-
+env = Env()
+# Under mod_wsgi, Apache's SetEnv reaches only the per-request WSGI environ,
+# not os.environ: the WSGI script and polls-manage name the deployment's file
+# instead (ansible/roles/polls_app/templates/env.j2). A named file that is
+# missing is an error, not an empty configuration.
+if env.str("DJANGO_ENV_FILE", default=""):
+    with open(env.str("DJANGO_ENV_FILE"), encoding="utf-8") as env_file:
+        Env.read_env(env_file)
 
 # Off unless asked for: a server that forgets to set it must not leak tracebacks.
-DEBUG = env_bool("DJANGO_DEBUG", False)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
+    if env.bool("DJANGO_REQUIRE_SECRET_KEY", default=False):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set")
     # A throwaway key for development: sessions do not survive a restart,
     # and no key is ever committed to git.
     SECRET_KEY = get_random_secret_key()
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "mysite",  # the project package itself: its ensure_admin command
@@ -107,44 +113,28 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "mysite.wsgi.application"
 
-# Database: SQLite unless DJANGO_DB_ENGINE=mysql (MariaDB in the deployment).
-DB_ENGINE = env("DJANGO_DB_ENGINE", "sqlite")
-if DB_ENGINE == "sqlite":
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env("DJANGO_SQLITE_PATH") or BASE_DIR / "db.sqlite3",
-        }
-    }
-elif DB_ENGINE == "mysql":
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.mysql",
-            "NAME": env("DJANGO_DB_NAME", "polls"),
-            "USER": env("DJANGO_DB_USER", "polls"),
-            "PASSWORD": env("DJANGO_DB_PASSWORD"),
-            "HOST": env("DJANGO_DB_HOST", "localhost"),
-            "PORT": env("DJANGO_DB_PORT"),
+# Database: one URL. SQLite under site/ unless DATABASE_URL says otherwise
+# (the deployment: mysql://USER:PASSWORD@HOST:PORT/NAME, MariaDB).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    DATABASES["default"].update(
+        {
             # Reuse a connection for a while instead of reconnecting per request.
-            "CONN_MAX_AGE": env_int("DJANGO_DB_CONN_MAX_AGE", 60),
+            "CONN_MAX_AGE": env.int("DJANGO_DB_CONN_MAX_AGE", default=60),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {"charset": "utf8mb4"},
         }
-    }
-else:
-    raise ImproperlyConfigured(f"DJANGO_DB_ENGINE must be sqlite or mysql, not {DB_ENGINE!r}")
+    )
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
+elif DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be sqlite:///PATH or mysql://USER:PASSWORD@HOST:PORT/NAME, "
+        f"not a {DATABASES['default']['ENGINE']!r} database"
+    )
 
 # While the main database is unreachable pages answer 503 with this Retry-After (seconds).
-DATABASE_OUTAGE_RETRY_AFTER = env_int("DJANGO_DB_RETRY_AFTER", 30)
+DATABASE_OUTAGE_RETRY_AFTER = env.int("DJANGO_DB_RETRY_AFTER", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "polls-site",
-    }
-}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,7 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Internationalization: the book's readers are Korean; English is the fallback.
-LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", "en-us")
+LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en-us")
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
@@ -168,11 +158,11 @@ USE_TZ = True
 # set (runserver, `manage.py test`, the unit tests) the names stay plain, so no
 # collectstatic is needed first.
 STATIC_URL = "static/"
-STATIC_ROOT = env("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_HASHED = env_bool("DJANGO_STATIC_HASHED", False)
+STATIC_HASHED = env.bool("DJANGO_STATIC_HASHED", default=False)
 MEDIA_URL = "media/"
-MEDIA_ROOT = env("DJANGO_MEDIA_ROOT") or BASE_DIR / "media"
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -187,7 +177,7 @@ STORAGES = {
 # Behind a load balancer that terminates TLS: a request is HTTPS when it says
 # so in X-Forwarded-Proto. Only where Apache drops that header from everyone
 # but the load balancer (the deployment sets this then).
-if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Security headers that do not depend on TLS.
@@ -198,21 +188,22 @@ SESSION_COOKIE_HTTPONLY = True
 
 # HTTPS: off for `runserver` and the unit tests, on where the site is deployed
 # behind Apache's TLS (the environment file sets DJANGO_HTTPS=true).
-HTTPS = env_bool("DJANGO_HTTPS", False)
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
 # Load balancers check health over plain HTTP; everything else is redirected.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0) if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
 # The certificate of the local CA that signed the site's certificate, offered
 # for download on the /tls/ page (unset: the page says there is none to trust).
-TLS_CA_CERT = env("DJANGO_TLS_CA_CERT")
+TLS_CA_CERT = env.str("DJANGO_TLS_CA_CERT", default="")
 
-# Logging as in the book: a `polls` logger writing the verbose format to a file.
-LOG_DIR = Path(env("DJANGO_LOG_DIR") or BASE_DIR / "logs")
+# Logging as in the book: a `polls` logger writing the verbose format to a
+# file; the services app's loggers beside it.
+LOG_DIR = Path(env.str("DJANGO_LOG_DIR", default=BASE_DIR / "logs"))
 LOG_DIR.mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
@@ -222,6 +213,9 @@ LOGGING = {
             "format": "[%(asctime)s] %(levelname)s [%(name)s:%(lineno)s] %(message)s",
             "datefmt": "%d/%b/%Y %H:%M:%S",
         },
+    },
+    "filters": {
+        "services_short_exceptions": {"()": "services.logfilters.ShortExceptionFilter"},
     },
     "handlers": {
         "file": {
@@ -235,11 +229,23 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "verbose"},
     },
     "loggers": {
-        "polls": {"handlers": ["file"], "level": env("DJANGO_POLLS_LOG_LEVEL", "DEBUG")},
+        "polls": {"handlers": ["file"], "level": env.str("DJANGO_POLLS_LOG_LEVEL", default="DEBUG")},
         # Tracebacks of 500s go to Apache's error log (stderr under mod_wsgi).
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # One line per request that met a database outage (mysite/errors.py).
         "mysite.errors": {"handlers": ["file", "console"], "level": "ERROR", "propagate": False},
+        "services": {
+            "handlers": ["file", "console"],
+            "level": env.str("DJANGO_SERVICES_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        },
+        # Errors django-redis ignored (Redis down): one line each, no traceback.
+        "services.redis": {
+            "handlers": ["file", "console"],
+            "level": "WARNING",
+            "filters": ["services_short_exceptions"],
+            "propagate": False,
+        },
     },
 }
 
@@ -249,17 +255,18 @@ LOGGING = {
 
 # The services' own timeouts: a backing service that is down or hung costs a
 # request at most about this long (seconds), never a traceback.
-SERVICES_TIMEOUT = float(env("SERVICES_TIMEOUT", "2") or 2)
+SERVICES_TIMEOUT = env.float("SERVICES_TIMEOUT", default=2.0)
 
-# Redis: the cache and the session cache. A Redis outage turns cache reads into
-# misses (DJANGO_REDIS_IGNORE_EXCEPTIONS) and, because sessions are cached_db,
-# logs nobody out: the session rows stay in the database.
-REDIS_URL = env("REDIS_URL")
+# The cache: local memory unless REDIS_URL names a Redis
+# (redis://:PASSWORD@HOST:6379/0). With Redis it is also the session cache; a
+# Redis outage turns cache reads into misses (DJANGO_REDIS_IGNORE_EXCEPTIONS)
+# and, because sessions are cached_db, logs nobody out: the session rows stay
+# in the database.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {"default": env.cache_url("REDIS_URL", default="locmemcache://polls-site")}
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+    CACHES["default"].update(
+        {
             "KEY_PREFIX": "polls",
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
@@ -269,7 +276,7 @@ if REDIS_URL:
                 "SOCKET_TIMEOUT": min(SERVICES_TIMEOUT, 1.0),
             },
         }
-    }
+    )
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
@@ -277,42 +284,26 @@ DJANGO_REDIS_LOGGER = "services.redis"
 
 # MongoDB (the "mongo" store of the org chart). Unset → that store answers 503.
 # MONGO_DB defaults to the database named in the URI's path, else "polls".
-MONGO_URI = env("MONGO_URI")
-MONGO_DB = env("MONGO_DB")
+MONGO_URI = env.str("MONGO_URI", default="")
+MONGO_DB = env.str("MONGO_DB", default="")
 if MONGO_URI and not MONGO_DB:
     from urllib.parse import urlsplit
 
     MONGO_DB = urlsplit(MONGO_URI).path.lstrip("/") or "polls"
 
 # RabbitMQ: change notices of the org chart. Unset → writes work, no notices.
-AMQP_URL = env("AMQP_URL")
+AMQP_URL = env.str("AMQP_URL", default="")
 
 # Swift (tempauth v1): uploaded images. Unset → files on disk under MEDIA_ROOT.
-SWIFT_AUTH_URL = env("SWIFT_AUTH_URL")
-SWIFT_USER = env("SWIFT_USER")
-SWIFT_KEY = env("SWIFT_KEY")
-SWIFT_CONTAINER = env("SWIFT_CONTAINER") or "polls-uploads"
+SWIFT_AUTH_URL = env.str("SWIFT_AUTH_URL", default="")
+SWIFT_USER = env.str("SWIFT_USER", default="")
+SWIFT_KEY = env.str("SWIFT_KEY", default="")
+SWIFT_CONTAINER = env.str("SWIFT_CONTAINER", default="polls-uploads")
 
 # Uploads larger than this are refused with 413.
-SERVICES_UPLOAD_MAX_BYTES = env_int("SERVICES_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+SERVICES_UPLOAD_MAX_BYTES = env.int("SERVICES_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 # How long an org chart stays in the cache (it is also invalidated on every change).
-SERVICES_CHART_CACHE_SECONDS = env_int("SERVICES_CHART_CACHE_SECONDS", 300)
-
-LOGGING.setdefault("filters", {})["services_short_exceptions"] = {
-    "()": "services.logfilters.ShortExceptionFilter",
-}
-LOGGING["loggers"]["services"] = {
-    "handlers": ["file", "console"],
-    "level": env("DJANGO_SERVICES_LOG_LEVEL", "INFO"),
-    "propagate": False,
-}
-# Errors django-redis ignored (Redis down): one line each, no traceback.
-LOGGING["loggers"]["services.redis"] = {
-    "handlers": ["file", "console"],
-    "level": "WARNING",
-    "filters": ["services_short_exceptions"],
-    "propagate": False,
-}
+SERVICES_CHART_CACHE_SECONDS = env.int("SERVICES_CHART_CACHE_SECONDS", default=300)
 
 # The services pages log staff in here (services/urls.py); /admin/ keeps its own login.
 LOGIN_URL = "services:login"

@@ -26,20 +26,20 @@ class ServiceUnavailable(Exception):
 
 
 def timeout():
-    return float(getattr(settings, "SERVICES_TIMEOUT", 2) or 2)
+    return settings.SERVICES_TIMEOUT
 
 
 # --- MongoDB -----------------------------------------------------------------
 
 
 def mongo_configured():
-    return bool(getattr(settings, "MONGO_URI", ""))
+    return bool(settings.MONGO_URI)
 
 
 def mongo_client():
     """The process's MongoClient (pymongo pools connections and is thread-safe)."""
     global _mongo_client, _mongo_client_uri
-    uri = getattr(settings, "MONGO_URI", "")
+    uri = settings.MONGO_URI
     if not uri:
         raise ServiceNotConfigured("mongo store not configured")
     with _lock:
@@ -63,7 +63,7 @@ def mongo_client():
 
 
 def mongo_db():
-    return mongo_client()[settings.MONGO_DB or "polls"]
+    return mongo_client()[settings.MONGO_DB]
 
 
 def reset_mongo_client():
@@ -80,7 +80,7 @@ def reset_mongo_client():
 
 
 def amqp_configured():
-    return bool(getattr(settings, "AMQP_URL", ""))
+    return bool(settings.AMQP_URL)
 
 
 def amqp_connection():
@@ -89,7 +89,7 @@ def amqp_connection():
     A connection per operation: a BlockingConnection kept between requests
     would miss its heartbeats and die silently; connecting costs a few ms.
     """
-    url = getattr(settings, "AMQP_URL", "")
+    url = settings.AMQP_URL
     if not url:
         raise ServiceNotConfigured("notices not configured")
     import pika
@@ -112,7 +112,7 @@ _swift_local = threading.local()
 
 
 def swift_configured():
-    return bool(getattr(settings, "SWIFT_AUTH_URL", "") and getattr(settings, "SWIFT_USER", ""))
+    return bool(settings.SWIFT_AUTH_URL and settings.SWIFT_USER)
 
 
 def swift_connection():

@@ -21,6 +21,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -48,9 +49,14 @@ def env():
     return values
 
 
+def database_name():
+    """The site's database, from the env file's DATABASE_URL (mysql://…/NAME)."""
+    return urlsplit(env()["DATABASE_URL"]).path.lstrip("/")
+
+
 def mariadb(sql, database=None):
     """Run SQL as root over the socket; rows as lists of strings."""
-    database = database or env()["DJANGO_DB_NAME"]
+    database = database or database_name()
     result = subprocess.run(
         ["mariadb", "-N", "-B", "--default-character-set=utf8mb4", database, "-e", sql],
         capture_output=True,
@@ -147,7 +153,7 @@ def fingerprint():
 
 
 def wipe_everything():
-    name = env()["DJANGO_DB_NAME"]
+    name = database_name()
     mariadb(
         f"DROP DATABASE `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
         database="mysql",

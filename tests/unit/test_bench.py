@@ -61,6 +61,11 @@ def test_hello_is_mounted_ahead_of_django(tmp_path):
     bench.add_hello(str(conf), "/tmp/x/hello/bench_hello.py")
     text = conf.read_text()
     assert text.index("WSGIScriptAlias /__bench/hello") < text.index("WSGIScriptAlias / /srv")
+    # In the site's own process group and interpreter.
+    options = " process-group=polls application-group=%{GLOBAL}"
+    conf.write_text(f"<VirtualHost *:*>\n    WSGIScriptAlias / /srv/polls/polls.wsgi{options}\n</VirtualHost>\n")
+    bench.add_hello(str(conf), "/tmp/x/hello/bench_hello.py")
+    assert f"WSGIScriptAlias /__bench/hello /tmp/x/hello/bench_hello.py{options}\n" in conf.read_text()
     conf.write_text("<VirtualHost *:*>\n</VirtualHost>\n")
     with pytest.raises(bench.BenchError):
         bench.add_hello(str(conf), "/tmp/x/hello/bench_hello.py")
@@ -107,7 +112,6 @@ HTTPS_SITE = """<VirtualHost *:443>
         home=/srv/polls/current
     WSGIScriptAlias / /srv/polls/polls.wsgi
     Alias /static/ /srv/polls/current/staticfiles/
-    Alias /media/ /srv/polls/media/
 </VirtualHost>
 
 <VirtualHost *:80>
@@ -124,7 +128,6 @@ def test_site_layout_from_the_rendered_vhost(tmp_path):
         "venv": "/srv/polls/venv",
         "code": "/srv/polls/current",
         "static": "/srv/polls/current/staticfiles",
-        "media": "/srv/polls/media",
         "tls": True,
         "cert": "/etc/ssl/polls/cert.pem",
         "key": "/etc/ssl/polls/key.pem",

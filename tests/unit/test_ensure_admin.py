@@ -84,7 +84,7 @@ def test_command_line_prints_one_word(tmp_path, password_file):
     site = Path(__file__).resolve().parents[2] / "site"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DJANGO_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_LOG_DIR": str(tmp_path / "logs"),
     }
     run = lambda *args: subprocess.run(  # noqa: E731

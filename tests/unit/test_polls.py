@@ -260,7 +260,7 @@ def test_concurrent_votes_all_count(tmp_path):
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "site"),
         "DJANGO_SETTINGS_MODULE": "mysite.settings",
-        "DJANGO_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_LOG_DIR": str(tmp_path / "logs"),
         "DJANGO_DEBUG": "true",
         "DJANGO_ALLOWED_HOSTS": "testserver",

@@ -27,6 +27,15 @@ print(json.dumps({
     "LOG_DIR": str(settings.LOG_DIR),
     "INSTALLED_APPS": settings.INSTALLED_APPS,
     "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
+    "DB_OPTIONS": db.get("OPTIONS"),
+    "DB_CONN_HEALTH_CHECKS": db.get("CONN_HEALTH_CHECKS"),
+    "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
+    "SESSION_ENGINE": settings.SESSION_ENGINE,
+    "SWIFT_CONTAINER": settings.SWIFT_CONTAINER,
+    "SERVICES_TIMEOUT": settings.SERVICES_TIMEOUT,
+    "SERVICES_UPLOAD_MAX_BYTES": settings.SERVICES_UPLOAD_MAX_BYTES,
+    "SERVICES_CHART_CACHE_SECONDS": settings.SERVICES_CHART_CACHE_SECONDS,
+    "LOGGERS": settings.LOGGING["loggers"],
 }))
 """
 
@@ -98,16 +107,21 @@ def test_env_file_of_the_role_asks_for_hashed_static_names():
     assert "DJANGO_STATIC_HASHED=true" in template.read_text().splitlines()
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("Yes", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    "value, expected", [("1", True), ("Yes", True), ("on", True), ("off", False), ("0", False), ("", False)]
+)
 def test_boolean_spellings(tmp_path, value, expected):
     assert settings_in(tmp_path, DJANGO_DEBUG=value)["DEBUG"] is expected
 
 
-def test_bad_boolean_is_improperly_configured(tmp_path):
-    result = run_settings(tmp_path, DJANGO_DEBUG="maybe")
+@pytest.mark.parametrize("name", ["DJANGO_DEBUG", "DJANGO_HTTPS"])
+def test_bad_boolean_is_improperly_configured(tmp_path, name):
+    # django-environ alone reads anything but a few words as false: a typo
+    # must not quietly turn HTTPS off.
+    result = run_settings(tmp_path, **{name: "maybe"})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    assert "DJANGO_DEBUG" in result.stderr
+    assert name in result.stderr
 
 
 def test_hosts_and_origins_lists(tmp_path):
@@ -121,40 +135,118 @@ def test_hosts_and_origins_lists(tmp_path):
 
 
 def test_sqlite_path(tmp_path):
-    s = settings_in(tmp_path, DJANGO_SQLITE_PATH=str(tmp_path / "x.sqlite3"))
+    s = settings_in(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert s["ENGINE"] == "django.db.backends.sqlite3"
     assert s["DB"]["NAME"] == str(tmp_path / "x.sqlite3")
 
 
-def test_mysql_engine_with_env_values(tmp_path):
-    s = settings_in(
-        tmp_path,
-        DJANGO_DB_ENGINE="mysql",
-        DJANGO_DB_NAME="pollsdb",
-        DJANGO_DB_USER="pollsuser",
-        DJANGO_DB_PASSWORD="s3cret",
-        DJANGO_DB_HOST="db.internal",
-        DJANGO_DB_PORT="3307",
-    )
+def test_mysql_from_one_url(tmp_path):
+    s = settings_in(tmp_path, DATABASE_URL="mysql://pollsuser:s3cr%2Fet@db.internal:3307/pollsdb")
     assert s["ENGINE"] == "django.db.backends.mysql"
     assert s["DB"] == {
         "NAME": "pollsdb",
         "USER": "pollsuser",
-        "PASSWORD": "s3cret",
+        "PASSWORD": "s3cr/et",  # percent-encoded in the URL
         "HOST": "db.internal",
         "PORT": "3307",
         "CONN_MAX_AGE": "60",
     }
+    assert s["DB_OPTIONS"] == {"charset": "utf8mb4"}
+    assert s["DB_CONN_HEALTH_CHECKS"] is True
 
 
-def test_mysql_defaults(tmp_path):
-    s = settings_in(tmp_path, DJANGO_DB_ENGINE="mysql")
-    assert s["DB"]["NAME"] == "polls" and s["DB"]["USER"] == "polls"
-    assert s["DB"]["HOST"] == "localhost" and s["DB"]["PASSWORD"] == ""
+def test_mysql_connection_age_and_url_options(tmp_path):
+    s = settings_in(
+        tmp_path,
+        DATABASE_URL="mysql://polls:pw@localhost/polls?connect_timeout=5",
+        DJANGO_DB_CONN_MAX_AGE="0",
+    )
+    assert s["DB"]["HOST"] == "localhost" and s["DB"]["PORT"] == ""
+    assert s["DB"]["CONN_MAX_AGE"] == "0"
+    assert s["DB_OPTIONS"] == {"connect_timeout": 5, "charset": "utf8mb4"}
 
 
-def test_unknown_db_engine_fails(tmp_path):
-    result = run_settings(tmp_path, DJANGO_DB_ENGINE="postgres")
-    assert result.returncode != 0 and "DJANGO_DB_ENGINE" in result.stderr
+def test_other_databases_fail(tmp_path):
+    result = run_settings(tmp_path, DATABASE_URL="postgres://polls:pw@db/polls")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DATABASE_URL" in result.stderr
+
+
+def test_role_env_file_names_the_database_in_one_url():
+    template = SITE.parent / "ansible" / "roles" / "polls_app" / "templates" / "env.j2"
+    lines = template.read_text().splitlines()
+    assert [line for line in lines if line.startswith("DATABASE_URL=mysql://")]
+    old = (
+        "DJANGO_DB_ENGINE=",
+        "DJANGO_DB_NAME=",
+        "DJANGO_DB_USER=",
+        "DJANGO_DB_PASSWORD=",
+        "DJANGO_DB_HOST=",
+        "DJANGO_DB_PORT=",
+    )
+    assert not [line for line in lines if line.startswith(old)]
+
+
+def test_redis_url_is_the_cache(tmp_path):
+    s = settings_in(tmp_path, REDIS_URL="redis://:pw@127.0.0.1:6379/0")
+    assert s["CACHE"] == "django_redis.cache.RedisCache"
+    assert s["CACHE_LOCATION"] == "redis://:pw@127.0.0.1:6379/0"
+    assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_without_redis_sessions_stay_in_the_database(tmp_path):
+    s = settings_in(tmp_path)
+    assert s["CACHE_LOCATION"] == "polls-site"
+    assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+@pytest.mark.parametrize("name", ["DJANGO_DB_RETRY_AFTER", "SERVICES_UPLOAD_MAX_BYTES", "SERVICES_TIMEOUT"])
+def test_a_number_that_is_not_one_is_improperly_configured(tmp_path, name):
+    result = run_settings(tmp_path, **{name: "lots"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_numbers_of_the_services(tmp_path):
+    s = settings_in(
+        tmp_path, SERVICES_TIMEOUT="0.5", SERVICES_UPLOAD_MAX_BYTES="1000", SERVICES_CHART_CACHE_SECONDS="7"
+    )
+    assert (s["SERVICES_TIMEOUT"], s["SERVICES_UPLOAD_MAX_BYTES"], s["SERVICES_CHART_CACHE_SECONDS"]) == (0.5, 1000, 7)
+    d = settings_in(tmp_path)
+    assert (d["SERVICES_TIMEOUT"], d["SERVICES_UPLOAD_MAX_BYTES"], d["SERVICES_CHART_CACHE_SECONDS"]) == (
+        2.0,
+        2097152,
+        300,
+    )
+
+
+def test_empty_values_count_as_unset(tmp_path):
+    """The role's env file writes every variable, empty ones included."""
+    s = settings_in(
+        tmp_path,
+        DJANGO_ALLOWED_HOSTS="",
+        DJANGO_HSTS_SECONDS="",
+        SWIFT_CONTAINER="",
+        DJANGO_DEBUG="",
+        SERVICES_UPLOAD_MAX_BYTES="",
+    )
+    assert s["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert s["SWIFT_CONTAINER"] == "polls-uploads"
+    assert s["DEBUG"] is False
+    assert s["SERVICES_UPLOAD_MAX_BYTES"] == 2097152
+
+
+def test_one_logging_dict_with_the_services_loggers(tmp_path):
+    s = settings_in(tmp_path, DJANGO_SERVICES_LOG_LEVEL="DEBUG")
+    assert s["LOGGERS"]["services"] == {"handlers": ["file", "console"], "level": "DEBUG", "propagate": False}
+    assert s["LOGGERS"]["services.redis"]["filters"] == ["services_short_exceptions"]
+    assert s["LOGGERS"]["polls"]["level"] == "DEBUG"
+    assert settings_in(tmp_path)["LOGGERS"]["services"]["level"] == "INFO"
+
+
+def test_a_named_env_file_that_is_missing_fails(tmp_path):
+    result = run_settings(tmp_path, DJANGO_ENV_FILE=str(tmp_path / "nowhere"))
+    assert result.returncode != 0 and "nowhere" in result.stderr
 
 
 def test_env_file_is_loaded(tmp_path):

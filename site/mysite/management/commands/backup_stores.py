@@ -90,7 +90,7 @@ class Command(BaseCommand):
             document_class=RawBSONDocument,
             appname="polls-backup",
         )
-        return client[settings.MONGO_DB or "polls"]
+        return client[settings.MONGO_DB]
 
     def dump_mongo(self, archive):
         db = self._mongo()
