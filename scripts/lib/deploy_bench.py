@@ -14,8 +14,8 @@
 
 Only processes of this machine's own PID namespace count: containers running
 on it (test machines) have their own. Figures are printed, never judged.
---deploy changes the machine's stack like scripts/deploy does: hold the
-localhost lock around it (flock /run/polls-localhost.lock scripts/bench --deploy).
+--deploy changes the machine's stack like scripts/deploy does: nothing else
+should deploy to it meanwhile.
 """
 
 import argparse
