@@ -22,13 +22,14 @@ shared by all targets; their CPU is not counted in "server CPU".
 
 Figures are printed, never judged: nothing here asserts on timing.
 """
+
 import argparse
 import contextlib
 import datetime
+import grp
 import json
 import os
 import pwd
-import grp
 import re
 import shutil
 import signal
@@ -71,7 +72,7 @@ MAIN_PAGES = ("polls_index", "poll_detail", "poll_results", "org_list", "org_cha
 GROWTH_PAGES = ("polls_index", "poll_detail", "poll_results", "org_list", "org_chart")
 TARGETS = ("daemon", "embedded", "gunicorn")
 
-HELLO_WSGI = '''\
+HELLO_WSGI = """\
 # A WSGI application that does nothing: the limit of the server around Django.
 BODY = b"Hello, world!\\n"
 HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(BODY)))]
@@ -80,11 +81,11 @@ HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(BODY)))]
 def application(environ, start_response):
     start_response("200 OK", HEADERS)
     return [BODY]
-'''
+"""
 
 # gunicorn serves one application: this one answers the hello path itself and
 # hands everything else to Django, exactly as polls.wsgi does under Apache.
-GUNICORN_APP = '''\
+GUNICORN_APP = """\
 import os
 
 os.environ["DJANGO_ENV_FILE"] = {env_file!r}
@@ -97,9 +98,9 @@ def application(environ, start_response):
     if environ.get("PATH_INFO") == {hello_path!r}:
         return hello(environ, start_response)
     return django_app(environ, start_response)
-'''
+"""
 
-NGINX_CONF = '''\
+NGINX_CONF = """\
 # nginx in front of gunicorn, as a person choosing this setup would run it:
 # nginx serves the static files, gunicorn the application.
 worker_processes {workers};
@@ -145,7 +146,7 @@ http {{
         }}
     }}
 }}
-'''
+"""
 
 
 class BenchError(Exception):
@@ -158,6 +159,7 @@ def log(message):
 
 # --- processes ----------------------------------------------------------------
 
+
 def _proc_stat(pid):
     """(ppid, utime+stime, cutime+cstime, rss pages) of a process, in ticks; None if gone."""
     try:
@@ -165,7 +167,7 @@ def _proc_stat(pid):
             data = f.read()
     except OSError:
         return None
-    fields = data[data.rindex(")") + 2:].split()
+    fields = data[data.rindex(")") + 2 :].split()
     # fields[0] is field 3 (state) of proc(5).
     return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]), int(fields[21])
 
@@ -226,7 +228,11 @@ class Proc:
         self.name = name
         self.log = open(log_path, "ab") if log_path else subprocess.DEVNULL
         self.popen = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.pid = self.popen.pid
@@ -291,6 +297,7 @@ def wait_for(url, seconds, procs):
 
 
 # --- the targets --------------------------------------------------------------
+
 
 def runtime_user():
     """The user that may read the settings file: its group (polls in daemon
@@ -376,8 +383,13 @@ def render_apache(mode, dest, user, extra_vars):
     """apache/ rendered for a mode by scripts/render-apache (the role's defaults
     plus the --set overrides)."""
     argv = [
-        os.path.join(REPO_ROOT, "scripts/render-apache"), mode, dest,
-        "-e", f"polls_app_user={user}", "-e", f"polls_app_group={user}",
+        os.path.join(REPO_ROOT, "scripts/render-apache"),
+        mode,
+        dest,
+        "-e",
+        f"polls_app_user={user}",
+        "-e",
+        f"polls_app_group={user}",
     ]
     for item in extra_vars:
         argv += ["-e", item]
@@ -468,12 +480,19 @@ class ApacheTarget(Target):
             APACHE_LOG_DIR=log_dir,
             LANG="C.UTF-8",
         )
-        check = subprocess.run(["apache2", "-d", "/etc/apache2", "-f", conf, "-t"], env=env,
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            ["apache2", "-d", "/etc/apache2", "-f", conf, "-t"], env=env, capture_output=True, text=True
+        )
         if check.returncode != 0:
             raise BenchError(f"{self.mode} Apache configuration is broken:\n{check.stderr}")
-        self.procs.append(Proc(f"apache ({self.mode})", ["apache2", "-d", "/etc/apache2", "-f", conf, "-DFOREGROUND"],
-                               env=env, log_path=os.path.join(log_dir, "stderr.log")))
+        self.procs.append(
+            Proc(
+                f"apache ({self.mode})",
+                ["apache2", "-d", "/etc/apache2", "-f", conf, "-DFOREGROUND"],
+                env=env,
+                log_path=os.path.join(log_dir, "stderr.log"),
+            )
+        )
         wait_for(self.base + HELLO_PATH, timeout, self.procs)
 
 
@@ -504,12 +523,33 @@ class GunicornTarget(Target):
             # over the settings file).
             env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "true"
         argv = [
-            f"{venv}/bin/python", "-m", "gunicorn",
-            "--worker-class", "gthread", "--workers", str(self.processes), "--threads", str(self.threads),
-            "--bind", f"unix:{sock}", "--user", self.user, "--group", self.user,
-            "--chdir", code, "--timeout", "60", "--graceful-timeout", "15",
-            "--backlog", str(self.backlog), "--worker-tmp-dir", "/dev/shm",
-            "--error-logfile", os.path.join(d, "gunicorn.log"),
+            f"{venv}/bin/python",
+            "-m",
+            "gunicorn",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(self.processes),
+            "--threads",
+            str(self.threads),
+            "--bind",
+            f"unix:{sock}",
+            "--user",
+            self.user,
+            "--group",
+            self.user,
+            "--chdir",
+            code,
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "15",
+            "--backlog",
+            str(self.backlog),
+            "--worker-tmp-dir",
+            "/dev/shm",
+            "--error-logfile",
+            os.path.join(d, "gunicorn.log"),
             "bench_gunicorn:application",
         ]
         self.procs.append(Proc("gunicorn", argv, env=env, log_path=os.path.join(d, "stderr.log")))
@@ -517,14 +557,27 @@ class GunicornTarget(Target):
         os.makedirs(nginx_dir, exist_ok=True)
         conf = os.path.join(nginx_dir, "nginx.conf")
         with open(conf, "w") as f:
-            tls = (f"ssl;\n        ssl_certificate {self.layout['cert']};\n"
-                   f"        ssl_certificate_key {self.layout['key']};\n"
-                   "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_tickets off") if self.tls else ""
-            f.write(NGINX_CONF.format(
-                workers=os.cpu_count() or 1, dir=nginx_dir, socket=sock, port=self.port,
-                static=self.layout["static"], backlog=self.backlog,
-                keepalive_requests=self.keepalive_requests, tls=tls,
-            ))
+            tls = (
+                (
+                    f"ssl;\n        ssl_certificate {self.layout['cert']};\n"
+                    f"        ssl_certificate_key {self.layout['key']};\n"
+                    "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_tickets off"
+                )
+                if self.tls
+                else ""
+            )
+            f.write(
+                NGINX_CONF.format(
+                    workers=os.cpu_count() or 1,
+                    dir=nginx_dir,
+                    socket=sock,
+                    port=self.port,
+                    static=self.layout["static"],
+                    backlog=self.backlog,
+                    keepalive_requests=self.keepalive_requests,
+                    tls=tls,
+                )
+            )
         check = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)
         if check.returncode != 0:
             raise BenchError(f"nginx configuration is broken:\n{check.stderr}")
@@ -533,6 +586,7 @@ class GunicornTarget(Target):
 
 
 # --- wrk ----------------------------------------------------------------------
+
 
 def _ms(text):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
@@ -571,7 +625,9 @@ def run_wrk(target, path, seconds, connections, threads):
     before = cpu_ticks(target.roots)
     proc = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url],
-        capture_output=True, text=True, timeout=seconds + 60,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
     )
     after = cpu_ticks(target.roots)
     if proc.returncode != 0:
@@ -581,12 +637,15 @@ def run_wrk(target, path, seconds, connections, threads):
     cpu_ms = (after - before) * 1000.0 / CLK_TCK
     result.update(
         cpu_ms_per_req=(cpu_ms / result["requests"]) if result["requests"] else None,
-        rss_mb=round(rss, 1), pss_mb=round(pss, 1), processes=nprocs,
+        rss_mb=round(rss, 1),
+        pss_mb=round(pss, 1),
+        processes=nprocs,
     )
     return result
 
 
 # --- the data the pages show --------------------------------------------------
+
 
 def bench_data(layout):
     """Ids of the benchmark's question and org (created once by seed_bulk), and
@@ -607,18 +666,21 @@ def page_paths(names, data):
 
 # --- the run ------------------------------------------------------------------
 
+
 def measure_rounds(targets, paths, rounds, seconds, connections, wrk_threads, label=""):
     """Alternating rounds: every page on every target, then again; the order
     of the targets rotates each round so none always goes first."""
     samples = {}  # (target, page) -> [result]
     for r in range(rounds):
-        order = targets[r % len(targets):] + targets[:r % len(targets)]
+        order = targets[r % len(targets) :] + targets[: r % len(targets)]
         for page, path in paths.items():
             for target in order:
                 res = run_wrk(target, path, seconds, connections, wrk_threads)
                 samples.setdefault((target.name, page), []).append(res)
-                log(f"{label}round {r + 1}/{rounds} {page:13s} {target.name:9s} {res['rps']:8.0f} req/s "
-                    f"p99 {res['p99_ms']} ms, errors {res['errors']}")
+                log(
+                    f"{label}round {r + 1}/{rounds} {page:13s} {target.name:9s} {res['rps']:8.0f} req/s "
+                    f"p99 {res['p99_ms']} ms, errors {res['errors']}"
+                )
     return samples
 
 
@@ -660,14 +722,18 @@ def _f(value, fmt):
 
 def print_table(table, title):
     print(f"\n{title}")
-    print(f"{'page':13s} {'server':9s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} "
-          f"{'CPU ms/req':>10s} {'RSS MB':>7s} {'PSS MB':>7s}")
+    print(
+        f"{'page':13s} {'server':9s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} "
+        f"{'CPU ms/req':>10s} {'RSS MB':>7s} {'PSS MB':>7s}"
+    )
     for page, by_target in table.items():
         for target, row in by_target.items():
-            print(f"{page:13s} {target:9s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
-                  f"{_f(row['p99_ms'], '8.2f')} {row['errors']:6d} {_f(row['cpu_ms_per_req'], '10.3f')} "
-                  f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
-                  + (f"  {row['error_kinds']}" if row.get("error_kinds") else ""))
+            print(
+                f"{page:13s} {target:9s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
+                f"{_f(row['p99_ms'], '8.2f')} {row['errors']:6d} {_f(row['cpu_ms_per_req'], '10.3f')} "
+                f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
+                + (f"  {row['error_kinds']}" if row.get("error_kinds") else "")
+            )
 
 
 def ratios(table):
@@ -682,27 +748,36 @@ def ratios(table):
         for mode in ("daemon", "embedded"):
             row = by_target.get(mode)
             if row and g:
-                out.append({
-                    "what": f"{mode}/gunicorn", "page": page,
-                    "rps": ratio(row["rps"], g["rps"]),
-                    # gunicorn's CPU over ours: > 1 means we spend less per request.
-                    "cpu": ratio(g["cpu_ms_per_req"], row["cpu_ms_per_req"]),
-                })
+                out.append(
+                    {
+                        "what": f"{mode}/gunicorn",
+                        "page": page,
+                        "rps": ratio(row["rps"], g["rps"]),
+                        # gunicorn's CPU over ours: > 1 means we spend less per request.
+                        "cpu": ratio(g["cpu_ms_per_req"], row["cpu_ms_per_req"]),
+                    }
+                )
     if "static" in table and "hello" in table:
         for target in table["static"]:
             if target in table["hello"]:
-                out.append({
-                    "what": "static/hello", "page": target,
-                    "rps": ratio(table["static"][target]["rps"], table["hello"][target]["rps"]), "cpu": None,
-                })
+                out.append(
+                    {
+                        "what": "static/hello",
+                        "page": target,
+                        "rps": ratio(table["static"][target]["rps"], table["hello"][target]["rps"]),
+                        "cpu": None,
+                    }
+                )
     return out
 
 
 def print_ratios(rows):
     print("\nratios (req/s; CPU = other's CPU ms/req over this one's, > 1 means cheaper)")
     for row in rows:
-        print(f"{row['what']:18s} {row['page']:13s} req/s {_f(row['rps'], '5.2f')}x"
-              + (f"   CPU {_f(row['cpu'], '5.2f')}x" if row["cpu"] is not None else ""))
+        print(
+            f"{row['what']:18s} {row['page']:13s} req/s {_f(row['rps'], '5.2f')}x"
+            + (f"   CPU {_f(row['cpu'], '5.2f')}x" if row["cpu"] is not None else "")
+        )
 
 
 def scaling(targets, path, seconds, levels, rounds, wrk_threads):
@@ -712,8 +787,10 @@ def scaling(targets, path, seconds, levels, rounds, wrk_threads):
             for target in targets:
                 res = run_wrk(target, path, seconds, c, wrk_threads)
                 samples.setdefault((target.name, c), []).append(res)
-                log(f"scaling round {r + 1}/{rounds} -c{c:<4d} {target.name:9s} {res['rps']:8.0f} req/s "
-                    f"p99 {res['p99_ms']} ms, errors {res['errors']}")
+                log(
+                    f"scaling round {r + 1}/{rounds} -c{c:<4d} {target.name:9s} {res['rps']:8.0f} req/s "
+                    f"p99 {res['p99_ms']} ms, errors {res['errors']}"
+                )
     table = {}
     for (target, c), results in samples.items():
         table.setdefault(str(c), {})[target] = {
@@ -739,17 +816,26 @@ def chart(results, path):
     main = results.get("main") or {}
     scale = results.get("scaling") or {}
     growth = results.get("growth") or {}
-    panels = [p for p in ("rps", "cpu", "p99") if main] + (["scaling"] if scale else []) + (["growth"] if growth else [])
+    panels = (
+        [p for p in ("rps", "cpu", "p99") if main] + (["scaling"] if scale else []) + (["growth"] if growth else [])
+    )
     if not panels:
         return None
     fig, axes = plt.subplots(len(panels), 1, figsize=(11, 3.6 * len(panels)), squeeze=False)
-    colors = {"daemon": "#1f77b4", "embedded": "#2ca02c", "gunicorn": "#d62728", "empty": "#7f7f7f",
-              "seeded": "#ff7f0e"}
-    for ax, panel in zip(axes[:, 0], panels):
+    colors = {
+        "daemon": "#1f77b4",
+        "embedded": "#2ca02c",
+        "gunicorn": "#d62728",
+        "empty": "#7f7f7f",
+        "seeded": "#ff7f0e",
+    }
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
         if panel in ("rps", "cpu", "p99"):
-            key, title = {"rps": ("rps", "requests per second (higher is better)"),
-                          "cpu": ("cpu_ms_per_req", "server CPU ms per request (lower is better)"),
-                          "p99": ("p99_ms", "p99 latency ms (lower is better)")}[panel]
+            key, title = {
+                "rps": ("rps", "requests per second (higher is better)"),
+                "cpu": ("cpu_ms_per_req", "server CPU ms per request (lower is better)"),
+                "p99": ("p99_ms", "p99 latency ms (lower is better)"),
+            }[panel]
             pages = list(main)
             names = [t for t in TARGETS if any(t in main[p] for p in pages)]
             width = 0.8 / max(1, len(names))
@@ -769,7 +855,7 @@ def chart(results, path):
                 ys = [(scale[c].get(name) or {}).get("rps") for c in levels]
                 if any(y is not None for y in ys):
                     ax.plot([int(c) for c in levels], ys, marker="o", label=name, color=colors.get(name))
-                    for c, y in zip(levels, ys):
+                    for c, y in zip(levels, ys, strict=True):
                         errs = (scale[c].get(name) or {}).get("errors")
                         if errs:
                             ax.annotate(f"{errs} err", (int(c), y), fontsize=7, color=colors.get(name))
@@ -784,16 +870,20 @@ def chart(results, path):
             pages = list(growth.get("empty", {}))
             width = 0.4
             for i, state in enumerate(("empty", "seeded")):
-                ys = [((growth.get(state, {}).get(p) or {}).get("daemon") or {}).get("cpu_ms_per_req") or 0
-                      for p in pages]
+                ys = [
+                    ((growth.get(state, {}).get(p) or {}).get("daemon") or {}).get("cpu_ms_per_req") or 0 for p in pages
+                ]
                 ax.bar([j + i * width for j in range(len(pages))], ys, width, label=state, color=colors[state])
             ax.set_xticks([j + width / 2 for j in range(len(pages))])
             ax.set_xticklabels(pages, rotation=15)
             ax.set_title("data growth: server CPU ms per request, daemon mode (empty vs seeded)")
             ax.legend(fontsize=8)
-    fig.suptitle(f"polls-and-services benchmark, {results['started']} "
-                 f"({results['settings']['seconds']} s x {results['settings']['rounds']} rounds, "
-                 f"-c{results['settings']['connections']})", fontsize=10)
+    fig.suptitle(
+        f"polls-and-services benchmark, {results['started']} "
+        f"({results['settings']['seconds']} s x {results['settings']['rounds']} rounds, "
+        f"-c{results['settings']['connections']})",
+        fontsize=10,
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.98))  # leave room for the title above the panels
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -802,16 +892,19 @@ def chart(results, path):
 
 def growth(targets, paths, args, data):
     log("growth: measuring before seeding")
-    empty = summarize(measure_rounds(targets, paths, args.rounds, args.seconds, args.connections,
-                                     args.wrk_threads, label="empty "))
+    empty = summarize(
+        measure_rounds(targets, paths, args.rounds, args.seconds, args.connections, args.wrk_threads, label="empty ")
+    )
     log(f"growth: seeding {args.questions} questions and {args.groups} groups (polls-manage seed_bulk)")
     started = time.monotonic()
-    subprocess.run([MANAGE, "seed_bulk", "--questions", str(args.questions), "--groups", str(args.groups)],
-                   check=True)
+    subprocess.run([MANAGE, "seed_bulk", "--questions", str(args.questions), "--groups", str(args.groups)], check=True)
     seed_seconds = time.monotonic() - started
     try:
-        seeded = summarize(measure_rounds(targets, paths, args.rounds, args.seconds, args.connections,
-                                          args.wrk_threads, label="seeded "))
+        seeded = summarize(
+            measure_rounds(
+                targets, paths, args.rounds, args.seconds, args.connections, args.wrk_threads, label="seeded "
+            )
+        )
     finally:
         if not args.keep_seed:
             subprocess.run([MANAGE, "seed_bulk", "--remove"], check=True)
@@ -820,44 +913,62 @@ def growth(targets, paths, args, data):
 
 def print_growth(g):
     print(f"\ndata growth (seeding took {g['seed_seconds']} s): daemon mode medians")
-    print(f"{'page':13s} {'CPU empty':>10s} {'CPU seeded':>10s} {'ratio':>6s} {'p50 empty':>10s} {'p50 seeded':>10s} "
-          f"{'ratio':>6s}")
+    print(
+        f"{'page':13s} {'CPU empty':>10s} {'CPU seeded':>10s} {'ratio':>6s} {'p50 empty':>10s} {'p50 seeded':>10s} "
+        f"{'ratio':>6s}"
+    )
     for page, by_target in g["empty"].items():
         for target, e in by_target.items():
             s = g["seeded"][page][target]
             r_cpu = (s["cpu_ms_per_req"] / e["cpu_ms_per_req"]) if e["cpu_ms_per_req"] and s["cpu_ms_per_req"] else None
             r_p50 = (s["p50_ms"] / e["p50_ms"]) if e["p50_ms"] and s["p50_ms"] else None
-            print(f"{page:13s} {_f(e['cpu_ms_per_req'], '10.3f')} {_f(s['cpu_ms_per_req'], '10.3f')} "
-                  f"{_f(r_cpu, '5.2f')}x {_f(e['p50_ms'], '10.2f')} {_f(s['p50_ms'], '10.2f')} {_f(r_p50, '5.2f')}x")
+            print(
+                f"{page:13s} {_f(e['cpu_ms_per_req'], '10.3f')} {_f(s['cpu_ms_per_req'], '10.3f')} "
+                f"{_f(r_cpu, '5.2f')}x {_f(e['p50_ms'], '10.2f')} {_f(s['p50_ms'], '10.2f')} {_f(r_p50, '5.2f')}x"
+            )
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="scripts/bench", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--seconds", type=int, default=10, help="length of one wrk run (default 10)")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are over these (default 3)")
     p.add_argument("--connections", type=int, default=16, help="wrk connections of the main run (default 16)")
     p.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1)")
     p.add_argument("--targets", default=",".join(TARGETS), help="comma-separated, of " + ", ".join(TARGETS))
-    p.add_argument("--pages", default="hello,static," + ",".join(MAIN_PAGES),
-                   help="comma-separated, of " + ", ".join(PAGES))
+    p.add_argument(
+        "--pages", default="hello,static," + ",".join(MAIN_PAGES), help="comma-separated, of " + ", ".join(PAGES)
+    )
     p.add_argument("--no-main", action="store_true", help="skip the main side-by-side run")
     p.add_argument("--scaling", action="store_true", help="also run the scaling run")
     p.add_argument("--scaling-levels", default="1,16,64,256", help="connections of the scaling run")
     p.add_argument("--scaling-page", default="polls_index", help="page of the scaling run (default polls_index)")
-    p.add_argument("--scaling-seconds", type=int, default=None, help="length of one scaling wrk run (default --seconds)")
-    p.add_argument("--growth", action="store_true",
-                   help="data growth: measure, seed (seed_bulk), measure again, remove the seeded rows")
+    p.add_argument(
+        "--scaling-seconds", type=int, default=None, help="length of one scaling wrk run (default --seconds)"
+    )
+    p.add_argument(
+        "--growth",
+        action="store_true",
+        help="data growth: measure, seed (seed_bulk), measure again, remove the seeded rows",
+    )
     p.add_argument("--growth-targets", default="daemon", help="targets of the growth run (default daemon)")
     p.add_argument("--questions", type=int, default=100000, help="questions seeded by --growth")
     p.add_argument("--groups", type=int, default=2000, help="org chart groups seeded by --growth")
     p.add_argument("--keep-seed", action="store_true", help="leave the seeded rows in place after --growth")
     p.add_argument("--base-port", type=int, default=8481, help="first of the loopback ports used (default 8481)")
     p.add_argument("--start-timeout", type=int, default=60, help="seconds a server may take to start")
-    p.add_argument("--set", action="append", default=[], metavar="VAR=VALUE",
-                   help="override a variable when rendering apache/ (try a sizing without deploying it), "
-                        "e.g. --set polls_app_daemon_threads=5; gunicorn follows the daemon sizing")
-    p.add_argument("--out", default=None, help="folder for results.json and chart.png (default /tmp/polls-bench-<time>)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE",
+        help="override a variable when rendering apache/ (try a sizing without deploying it), "
+        "e.g. --set polls_app_daemon_threads=5; gunicorn follows the daemon sizing",
+    )
+    p.add_argument(
+        "--out", default=None, help="folder for results.json and chart.png (default /tmp/polls-bench-<time>)"
+    )
     args = p.parse_args(argv)
     for name in ("seconds", "rounds", "connections", "wrk_threads"):
         if getattr(args, name) < 1:
@@ -897,8 +1008,7 @@ def main(argv=None):
         raise BenchError(f"gunicorn is not in {GUNICORN_DIR} (scripts/bench installs it)")
 
     user = runtime_user()
-    wanted = sorted(set(args.targets) | (set(args.growth_targets) if args.growth else set()),
-                    key=TARGETS.index)
+    wanted = sorted(set(args.targets) | (set(args.growth_targets) if args.growth else set()), key=TARGETS.index)
     ports = {name: args.base_port + i for i, name in enumerate(TARGETS)}
     for name in wanted:
         if not port_free(ports[name]):
@@ -921,8 +1031,9 @@ def main(argv=None):
     targets = {}
     for name in wanted:
         if name == "gunicorn":
-            targets[name] = GunicornTarget(ports[name], work, user, processes, threads,
-                                           backlog=1024, keepalive_requests=1000, layout=layout)
+            targets[name] = GunicornTarget(
+                ports[name], work, user, processes, threads, backlog=1024, keepalive_requests=1000, layout=layout
+            )
         else:
             targets[name] = ApacheTarget(name, ports[name], work, user, args.set, tls=layout["tls"])
 
@@ -933,10 +1044,18 @@ def main(argv=None):
     signal.signal(signal.SIGHUP, on_signal)
     results = {
         "started": started,
-        "settings": {"seconds": args.seconds, "rounds": args.rounds, "connections": args.connections,
-                     "wrk_threads": args.wrk_threads, "processes": processes, "threads": threads,
-                     "cpus": os.cpu_count(), "ports": {n: ports[n] for n in wanted}, "set": args.set,
-                     "tls": layout["tls"]},
+        "settings": {
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "connections": args.connections,
+            "wrk_threads": args.wrk_threads,
+            "processes": processes,
+            "threads": threads,
+            "cpus": os.cpu_count(),
+            "ports": {n: ports[n] for n in wanted},
+            "set": args.set,
+            "tls": layout["tls"],
+        },
     }
     try:
         data = bench_data(layout)
@@ -947,7 +1066,7 @@ def main(argv=None):
         paths = page_paths(args.pages, data)
         # Every page must answer 200 everywhere before anything is measured.
         for target in targets.values():
-            for page, path in paths.items():
+            for path in paths.values():
                 status, body = http_get(target.base + path)
                 if status != 200:
                     raise BenchError(f"{target.name} answered {status} for {path}: {body[:300]!r}")
@@ -956,15 +1075,22 @@ def main(argv=None):
                     http_get(target.base + path)
         main_targets = [targets[t] for t in args.targets]
         if not args.no_main:
-            table = summarize(measure_rounds(main_targets, paths, args.rounds, args.seconds,
-                                             args.connections, args.wrk_threads))
+            table = summarize(
+                measure_rounds(main_targets, paths, args.rounds, args.seconds, args.connections, args.wrk_threads)
+            )
             results["main"] = table
             results["ratios"] = ratios(table)
         if args.scaling:
             spath = page_paths([args.scaling_page], data)[args.scaling_page]
             results["scaling_page"] = args.scaling_page
-            results["scaling"] = scaling(main_targets, spath, args.scaling_seconds or args.seconds,
-                                         args.scaling_levels, args.rounds, args.wrk_threads)
+            results["scaling"] = scaling(
+                main_targets,
+                spath,
+                args.scaling_seconds or args.seconds,
+                args.scaling_levels,
+                args.rounds,
+                args.wrk_threads,
+            )
         if args.growth:
             gpaths = page_paths(GROWTH_PAGES, data)
             results["growth"] = growth([targets[t] for t in args.growth_targets], gpaths, args, data)
@@ -982,8 +1108,7 @@ def main(argv=None):
     if "ratios" in results:
         print_ratios(results["ratios"])
     if "main" in results:
-        print_table(results["main"], f"medians over {args.rounds} rounds, {args.seconds} s each, "
-                                     f"-c{args.connections}")
+        print_table(results["main"], f"medians over {args.rounds} rounds, {args.seconds} s each, -c{args.connections}")
     if "scaling" in results:
         print_table(results["scaling"], f"scaling: {results['scaling_page']} by connections (page column)")
     if "growth" in results:

@@ -1,5 +1,5 @@
 """Static checks of the Python code: ruff's lint rules (pyproject.toml) over
-site/ and tests/, and ruff's formatting where the code has been formatted."""
+site/, tests/ and scripts/lib/ (the benchmark), and ruff's formatting where the code has been formatted."""
 
 import shutil
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Everything is formatted with `ruff format` (migrations as generated, see pyproject.toml).
-FORMATTED = ["site", "tests"]
+FORMATTED = ["site", "tests", "scripts/lib"]
 
 
 def ruff(*args):
@@ -18,7 +18,7 @@ def ruff(*args):
 
 
 def test_ruff_check_is_clean():
-    result = ruff("check", "--no-cache", "--output-format", "concise", "site", "tests")
+    result = ruff("check", "--no-cache", "--output-format", "concise", *FORMATTED)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
