@@ -9,6 +9,7 @@ installed (`scripts/test tests/static` on a fresh machine). The deployment
 tests run `apache2ctl -t` again on the installed configuration.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -216,3 +217,18 @@ def test_behind_a_load_balancer_forwarded_headers_are_believed_from_it_only(tmp_
 def test_without_a_load_balancer_no_forwarded_header_is_believed(tmp_path):
     site = render("daemon", tmp_path / "rendered")["polls-site"]
     assert "RemoteIP" not in site
+
+
+def test_sizing_given_on_the_command_line_is_multiplied_as_numbers(tmp_path):
+    """`-e name=value` hands Ansible strings: "4" * "8" must still mean 32
+    request workers, not an error (or "4444…" from "4" * 8)."""
+    conf = render(
+        "embedded",
+        tmp_path / "rendered",
+        "-e",
+        "polls_app_embedded_processes=4",
+        "-e",
+        "polls_app_embedded_threads=8",
+    )["polls-wsgi"]
+    assert re.search(r"^\s*MaxRequestWorkers\s+32$", conf, re.M), conf
+    assert re.search(r"^\s*MaxSpareThreads\s+32$", conf, re.M), conf
