@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from deploy_bench import recap_by_host
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = REPO_ROOT / "scripts" / "deploy"
 ADMIN_PASSWORD_FILE = Path("/etc/polls/admin-password")
@@ -30,12 +32,10 @@ class PlaybookRun:
     log: Path
 
     def recap(self):
-        """The PLAY RECAP counters of the first host, e.g. {'ok': 57, 'changed': 0, ...}."""
-        for line in reversed(self.output.splitlines()):
-            if " : ok=" in line:
-                counters = line.split(":", 1)[1].split()
-                return {k: int(v) for k, v in (c.split("=") for c in counters)}
-        raise AssertionError(f"no PLAY RECAP in the playbook output, see {self.log}")
+        """The PLAY RECAP counters of the (single) host, e.g. {'ok': 57, 'changed': 0, ...}."""
+        hosts = recap_by_host(self.output)
+        assert len(hosts) == 1, f"expected one host's PLAY RECAP, found {sorted(hosts)}; see {self.log}"
+        return next(iter(hosts.values()))
 
     def changed_tasks(self):
         """Names of the tasks that reported 'changed', to explain a failure."""

@@ -94,26 +94,35 @@ def parse_smaps_rollup(text):
     return values
 
 
+def recap_by_host(output):
+    """PLAY RECAP counts of the last recap in the output, by host:
+    {'web1': {'ok': 50, 'changed': 0, ...}, ...}; {} when there is none."""
+    lines = output.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("PLAY RECAP")]
+    hosts = {}
+    for line in lines[starts[-1] + 1 :] if starts else []:
+        match = RECAP_RE.match(line.strip())
+        if not match:
+            if hosts:
+                break
+            continue
+        hosts[match.group("host")] = {
+            key: int(value) for key, value in (pair.split("=") for pair in match.group("counts").split())
+        }
+    return hosts
+
+
 def parse_recap(output):
     """Summed PLAY RECAP counts of every host, e.g. {'ok': 150, 'changed': 0, ...}.
 
     Raises ValueError when the output has no recap (the run did not finish).
     """
-    lines = output.splitlines()
-    try:
-        start = max(i for i, line in enumerate(lines) if line.startswith("PLAY RECAP"))
-    except ValueError:
-        raise ValueError("no PLAY RECAP in the output") from None
+    if not any(line.startswith("PLAY RECAP") for line in output.splitlines()):
+        raise ValueError("no PLAY RECAP in the output")
     totals = {}
-    for line in lines[start + 1 :]:
-        match = RECAP_RE.match(line.strip())
-        if not match:
-            if totals:
-                break
-            continue
-        for pair in match.group("counts").split():
-            key, value = pair.split("=")
-            totals[key] = totals.get(key, 0) + int(value)
+    for counts in recap_by_host(output).values():
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
     if not totals:
         raise ValueError("an empty PLAY RECAP")
     return totals

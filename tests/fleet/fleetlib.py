@@ -3,7 +3,6 @@ over SSH, playbook runs against it, and the durations of each phase."""
 
 import functools
 import os
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +24,6 @@ WEB_URLS = {"web1": "https://10.77.0.21", "web2": "https://10.77.0.22"}
 CA_CERTS = {"lb": "/etc/haproxy/tls/ca.crt", "web1": "/etc/apache2/tls/ca.crt", "web2": "/etc/apache2/tls/ca.crt"}
 CA_BUNDLE = LOG_DIR / "fleet-ca-bundle.pem"
 phase = functools.partial(step, "multi-host lab: phases")
-
-
-def recaps(output):
-    """PLAY RECAP counters per host: {'web1': {'ok': 50, 'changed': 0, ...}, ...}."""
-    result = {}
-    for line in output.splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)
-        if match:
-            result[match.group(1)] = {k: int(v) for k, v in (c.split("=") for c in match.group(2).split())}
-    return result
 
 
 @dataclass

@@ -20,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from fleetlib import FLEET, LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase, recaps
+from fleetlib import FLEET, LB_HTTP_URL, LB_URL, WEB_URLS, assert_ok, phase
 
 from api_client import ApiClient
+from deploy_bench import recap_by_host
 from deploylib import admin_session, changed_site_copy, csrf_from, wait_until
 from services_site import png_bytes
 
@@ -56,7 +57,7 @@ def test_second_run_changes_nothing(fleet):
     with phase("second provision (changed=0)"):
         run = fleet.provision(name="second")
     assert_ok(run)
-    changed = {host: counters["changed"] for host, counters in recaps(run.output).items()}
+    changed = {host: counters["changed"] for host, counters in recap_by_host(run.output).items()}
     assert set(changed) == {"lb", "web1", "web2", "db", "services"}
     assert all(count == 0 for count in changed.values()), (changed, run.changed_tasks())
 

@@ -147,3 +147,21 @@ def test_parse_args():
         deploy_bench.parse_args(["--deploy", "--runs", "0"])
     with pytest.raises(SystemExit):
         deploy_bench.parse_args([])
+
+
+def test_recap_by_host_reads_the_last_recap_of_every_host():
+    output = (
+        "PLAY RECAP ***\nweb1 : ok=3 changed=2 unreachable=0 failed=0\n\n"
+        "TASK [later] ***\nok: [web1]\n\n"
+        "PLAY RECAP ***\n"
+        "web1                       : ok=50   changed=0    unreachable=0    failed=0    skipped=4\n"
+        "db                         : ok=27   changed=1    unreachable=0    failed=0    skipped=2\n"
+        "\nSunday 22 November 2026  total\n"
+    )
+    hosts = deploy_bench.recap_by_host(output)
+    assert hosts == {
+        "web1": {"ok": 50, "changed": 0, "unreachable": 0, "failed": 0, "skipped": 4},
+        "db": {"ok": 27, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 2},
+    }
+    assert deploy_bench.parse_recap(output)["ok"] == 77
+    assert deploy_bench.recap_by_host("no recap here") == {}

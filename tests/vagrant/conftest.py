@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy_bench import recap_by_host
 from phase_timing import step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +49,11 @@ class VagrantRun:
     log: Path
 
     def recap(self):
-        """The PLAY RECAP counters of the last play, e.g. {'ok': 160, 'changed': 0, ...}."""
-        for line in reversed(self.output.splitlines()):
-            match = re.search(r"\S+\s*:\s*(ok=\d+.*)$", line)
-            if match:
-                return {k: int(v) for k, v in (c.split("=") for c in match.group(1).split())}
-        raise AssertionError(f"no PLAY RECAP in the output, see {self.log}")
+        """The PLAY RECAP counters of the guest, e.g. {'ok': 160, 'changed': 0, ...}."""
+        # Vagrant may prefix the provisioner's lines with the machine's name.
+        hosts = recap_by_host(re.sub(r"(?m)^\s*default: ", "", self.output))
+        assert len(hosts) == 1, f"expected the guest's PLAY RECAP, found {sorted(hosts)}; see {self.log}"
+        return next(iter(hosts.values()))
 
     def changed_tasks(self):
         names, current = [], None
