@@ -232,3 +232,18 @@ def test_sizing_given_on_the_command_line_is_multiplied_as_numbers(tmp_path):
     )["polls-wsgi"]
     assert re.search(r"^\s*MaxRequestWorkers\s+32$", conf, re.M), conf
     assert re.search(r"^\s*MaxSpareThreads\s+32$", conf, re.M), conf
+
+
+def test_every_apache_worker_can_queue_for_a_daemon_thread(tmp_path):
+    """A listen-backlog smaller than Apache's MaxRequestWorkers makes the
+    workers beyond it sleep and reconnect under load instead of queueing."""
+    defaults = (REPO_ROOT / "ansible/roles/httpd/defaults/main.yml").read_text()
+    processes, threads = (
+        int(re.search(rf"^httpd_mpm_event_{name}: (\d+)$", defaults, re.M).group(1))
+        for name in ("processes", "threads")
+    )
+    workers = processes * threads
+    site = render("daemon", tmp_path / "rendered")["polls-site"]
+    backlog = re.search(r"listen-backlog=(\d+)", site)
+    assert backlog, "WSGIDaemonProcess has no listen-backlog="
+    assert int(backlog.group(1)) >= workers, (backlog.group(1), workers)
