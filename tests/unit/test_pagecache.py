@@ -3,6 +3,7 @@ query, every change shows on the next GET, nobody gets anyone else's page,
 languages stay apart, a future question appears when its time comes."""
 
 import datetime
+import io
 import time
 
 import pytest
@@ -147,6 +148,18 @@ def test_a_change_in_another_process_is_seen_through_the_shared_generation(clien
     assert "Old text" in client.get(reverse("polls:index")).content.decode()
     pagecache.bump("polls")
     assert "New text" in client.get(reverse("polls:index")).content.decode()
+
+
+def test_seed_bulk_shows_on_the_cached_index(client):
+    """bulk_create and raw DELETEs send no signal: seed_bulk bumps itself."""
+    from django.core.management import call_command
+
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    assert "[seed]" not in client.get(reverse("polls:index")).content.decode()
+    call_command("seed_bulk", "--questions", "2", "--groups", "0", **quiet)
+    assert "[seed] question 1" in client.get(reverse("polls:index")).content.decode()
+    call_command("seed_bulk", "--remove", **quiet)
+    assert "[seed]" not in client.get(reverse("polls:index")).content.decode()
 
 
 # --- nobody gets another visitor's page --------------------------------------
