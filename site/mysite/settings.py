@@ -305,5 +305,11 @@ SERVICES_UPLOAD_MAX_BYTES = env.int("SERVICES_UPLOAD_MAX_BYTES", default=2 * 102
 # How long an org chart stays in the cache (it is also invalidated on every change).
 SERVICES_CHART_CACHE_SECONDS = env.int("SERVICES_CHART_CACHE_SECONDS", default=300)
 
+# Anonymous pages (and the fragments of pages with a form) are cached and
+# invalidated on every change (mysite/pagecache.py); this bounds what no
+# change signals: writes made straight into MongoDB, a change made while
+# Redis was down, new templates after a deploy. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=60)
+
 # The services pages log staff in here (services/urls.py); /admin/ keeps its own login.
 LOGIN_URL = "services:login"

@@ -11,7 +11,10 @@ from django.urls import (
     resolve,
     reverse,
 )
+from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
+
+from mysite.pagecache import cache_anonymous_page
 
 # Apps that are not this project's own: Django's contrib apps, DRF, and the
 # project package itself (its page is the home page).
@@ -82,6 +85,9 @@ def cached_project_apps():
     return app_list
 
 
+# The page changes only with the code: cached whole for anonymous visitors, per
+# language, in no data group (the timeout brings a deploy's new templates).
+@method_decorator(cache_anonymous_page(), name="dispatch")
 class HomeView(TemplateView):
     template_name = "home.html"
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,16 @@ class QuestionModelTests(TestCase):
         self.assertIs(recent_question.was_published_recently(), True)
 
 
-class QuestionIndexViewTests(TestCase):
+class FreshCacheTestCase(TestCase):
+    """Every test starts with an empty cache: the database is rolled back
+    after each test, the cached pages (mysite.pagecache) are not."""
+
+    def setUp(self):
+        cache.clear()
+        self.addCleanup(cache.clear)
+
+
+class QuestionIndexViewTests(FreshCacheTestCase):
     def test_no_questions(self):
         response = self.client.get(reverse("polls:index"))
         self.assertEqual(response.status_code, 200)
@@ -60,7 +70,7 @@ class QuestionIndexViewTests(TestCase):
         self.assertQuerySetEqual(response.context["latest_question_list"], [question2, question1])
 
 
-class QuestionDetailViewTests(TestCase):
+class QuestionDetailViewTests(FreshCacheTestCase):
     def test_future_question(self):
         future_question = create_question(question_text="Future question.", days=5)
         response = self.client.get(reverse("polls:detail", args=(future_question.id,)))
@@ -72,7 +82,7 @@ class QuestionDetailViewTests(TestCase):
         self.assertContains(response, past_question.question_text)
 
 
-class VoteTests(TestCase):
+class VoteTests(FreshCacheTestCase):
     def test_vote_is_counted_and_shown_on_the_results_page(self):
         question = create_question(question_text="Vote?", days=-1)
         choice = Choice.objects.create(question=question, choice_text="Yes")

@@ -2,21 +2,25 @@
 
 Additions: votes are counted with an F() expression (N concurrent votes count
 N), a choice of another question is rejected, every vote is logged to the
-`polls` logger, and the results page is served from the cache (polls.cache).
+`polls` logger, and the pages are served from the cache: the index and the
+results page whole to anonymous visitors, the detail page's question and
+choices (its vote form's CSRF token never) -- mysite.pagecache, polls.cache.
 """
 
 import logging
 
 from django.db.models import F
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from polls.cache import get_results, invalidate_results
+from mysite.pagecache import cache_anonymous_page, cache_until, current_generation, fragment_context
+from polls.cache import get_results, invalidate_results, next_publication, polls_changed, published_question
 from polls.models import Choice, Question
 
 logger = logging.getLogger(__name__)
@@ -27,6 +31,7 @@ def published_questions():
     return Question.objects.filter(pub_date__lte=timezone.now())
 
 
+@method_decorator(cache_anonymous_page("polls"), name="dispatch")
 class IndexView(generic.ListView):
     template_name = "polls/index.html"
     context_object_name = "latest_question_list"
@@ -34,6 +39,13 @@ class IndexView(generic.ListView):
     def get_queryset(self):
         """Return the last five published questions (not including future ones)."""
         return published_questions().order_by("-pub_date")[:5]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # A cached index must not outlive the next question's publication:
+        # nothing signals when a pub_date comes.
+        coming = next_publication()
+        return cache_until(response, coming) if coming else response
 
 
 class DetailView(generic.DetailView):
@@ -44,7 +56,18 @@ class DetailView(generic.DetailView):
         """Excludes any questions that aren't published yet."""
         return published_questions()
 
+    def get_object(self, queryset=None):
+        """The published question, from the cache when it is there (polls.cache)."""
+        question, self.cache_generation = published_question(self.kwargs["pk"])
+        if question is None:
+            raise Http404("No question found matching the query")
+        return question
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, **fragment_context(self.cache_generation))
+
+
+@method_decorator(cache_anonymous_page("polls"), name="dispatch")
 class ResultsView(DetailView):
     template_name = "polls/results.html"
 
@@ -70,7 +93,10 @@ def vote(request, question_id):
     # UPDATE ... SET votes = votes + 1: the database adds, so concurrent votes
     # cannot overwrite each other the way read-modify-write in Python would.
     Choice.objects.filter(pk=choice.pk).update(votes=F("votes") + 1)
+    # update() sends no signal: the results snapshot and the cached pages are
+    # invalidated here.
     invalidate_results(question.pk)
+    polls_changed()
     logger.info(
         "vote counted: question=%s choice=%s (%s) from %s",
         question.pk,
@@ -86,6 +112,6 @@ def _redisplay(request, question, message, status=200):
     return render(
         request,
         "polls/detail.html",
-        {"question": question, "error_message": message},
+        {"question": question, "error_message": message, **fragment_context(current_generation("polls"))},
         status=status,
     )

@@ -15,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from mysite import pagecache
 from mysite.errors import is_database_outage, outage_response
 from services import backends, notices, stores
 
@@ -76,9 +77,14 @@ class ServicesAPIView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        # API answers depend on the session and change with every write.
+        # API answers depend on the session and change with every write: no
+        # browser or proxy keeps them (the site's own page cache does, for
+        # anonymous reads, and forgets them on every write: below).
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
+        if request.method not in permissions.SAFE_METHODS and response.status_code < 400:
+            # Both stores: the MongoDB one sends no Django signal.
+            pagecache.bump_on_commit("orgs")
         return response
 
 

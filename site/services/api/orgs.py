@@ -14,13 +14,18 @@ makes a group top-level). PATCH is the same without the required label. Ids,
 created and modified in a body are ignored (clients send the whole object back).
 """
 
+from django.utils.decorators import method_decorator
 from rest_framework import status
 from rest_framework.response import Response
 
+from mysite.pagecache import cache_anonymous_page
 from services.api.base import StoreView, found
 from services.api.serializers import OrgSerializer
 
 
+# Anonymous reads of the list are served from the page cache (mysite.pagecache),
+# forgotten on every write (StoreView.finalize_response).
+@method_decorator(cache_anonymous_page("orgs"), name="dispatch")
 class OrgListView(StoreView):
     def get(self, request):
         return Response({"orgs": self.store.list_orgs()})

@@ -1,20 +1,27 @@
 """/services/main/<org_id>: an organisation's chart (cards and a tree), from
 the store the request chooses (?store=mysql|mongo) -- the same store code the
-REST API uses, so the page shows exactly what the API would answer."""
+REST API uses, so the page shows exactly what the API would answer.
+
+The page has a per-visitor part (who is logged in, the language switcher's
+CSRF token) and is never cached whole: the org comes from the page cache and
+the chart (groups and tree) is a {% cache %} fragment of the template keyed by
+the "orgs" generation, so its groups are read only when that misses."""
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 
+from mysite.pagecache import fragment_context
 from services import stores, tree
-from services.views.common import get_org, list_groups, store_page
+from services.views.common import cached_org, lazy_groups, store_page
 
 
 @never_cache
 @store_page()
 def org_chart_page(request, store_name, org_id):
-    org = get_org(store_name, org_id)
-    groups = list_groups(store_name, org)
+    org, generation = cached_org(store_name, org_id)
+    groups = lazy_groups(store_name, org)
     return render(
         request,
         "services/org_chart.html",
@@ -22,9 +29,10 @@ def org_chart_page(request, store_name, org_id):
             "svc_tab": "chart",
             "org": org,
             "groups": groups,
-            "tree": tree.build_tree(groups),
+            "tree": SimpleLazyObject(lambda: tree.build_tree(groups)),
             "store": store_name,
             "stores": stores.KEYS,
             "api_url": reverse("services:api-org-chart", args=[org["id"], store_name]),
+            **fragment_context(generation),
         },
     )

@@ -1,0 +1,213 @@
+"""Caching of anonymous pages, invalidated by a generation per data group.
+
+Most requests for the main pages come from visitors who are not logged in,
+and their pages are the same for all of them in a given language. So:
+
+- cache_anonymous_page(group) caches a whole response of a view (polls
+  index, results, the org list API, home) for anonymous GETs only;
+- a page that carries a CSRF token (a form: the poll's vote form, the
+  services' language switcher) is never cached whole: its view caches the
+  data it looks up (get_with_generation) and its template caches the part
+  that hits the database with Django's {% cache %} tag, with the generation
+  in the tag's key; the token stays outside.
+
+Invalidation: every data group ("polls", "orgs") has a generation number in
+the default cache (Redis when deployed, so all processes see the same one).
+A cached page or fragment is stored with the generation that was current
+before its data was read, and counts only while that generation is still
+current; a change bumps the generation (signals on save/delete, the vote,
+the org chart API's writes, seed_bulk), so every process sees every change
+at once, and an entry read before a change can never pass for a newer one.
+A page hit costs one cache round trip: the generation and the page are read
+with one get_many.
+
+Timeouts bound what cannot signal: writes made straight into MongoDB, a bump
+lost while Redis was down, new code's templates after a deploy. They are
+settings.PAGE_CACHE_SECONDS (default 60) unless a view asks for less
+(cache_until: the polls index must not outlive the next publication date).
+
+Why not Django's CacheMiddleware / cache_page: a hit there costs two round
+trips (the header list, then the page) plus one for the generation; it adds
+max-age/Expires to the response, so browsers would keep showing a page after
+a change (the index after a vote); and it does not know which requests are
+anonymous. The key below holds what CacheMiddleware's does for these pages:
+the method, the absolute URL (scheme, host, path, query) and the script
+prefix, the language
+(LocaleMiddleware has chosen it from the language cookie or Accept-Language
+before any view runs) and the time zone.
+
+A Redis outage does not break pages: django-redis turns errors into misses
+(DJANGO_REDIS_IGNORE_EXCEPTIONS in settings), and a failed write is ignored.
+"""
+
+import hashlib
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
+
+GROUPS = ("polls", "orgs")
+
+
+# --- generations --------------------------------------------------------------
+
+
+def generation_key(group):
+    return f"pagecache:generation:{group}"
+
+
+def _new_generation():
+    # Not 1: a generation key evicted or lost with Redis must come back as a
+    # number no entry stored before was ever tagged with.
+    return time.time_ns()
+
+
+def bump(group):
+    """Make every cached page and fragment of the group stale, in every process."""
+    key = generation_key(group)
+    try:
+        cache.incr(key)
+    except ValueError:  # no generation yet (or evicted): start a new one
+        cache.set(key, _new_generation(), None)
+
+
+def bump_on_commit(group):
+    """bump() now, and again once the current transaction commits (at once
+    outside one). Now: the writer's own later reads in the transaction (and
+    tests, which run inside one) see the change. After the commit: a request
+    that read the old rows meanwhile may have cached them under the new
+    generation, and would keep them until the timeout."""
+    bump(group)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: bump(group))
+
+
+def current_generation(group):
+    """The group's generation, starting one if there is none (a miss path only)."""
+    key = generation_key(group)
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, _new_generation(), None)
+        generation = cache.get(key)
+    return generation
+
+
+def get_with_generation(group, key):
+    """(generation, value stored under key) in one round trip; value is None
+    when missing or stored under an older generation, and generation is
+    never None (a miss starts one)."""
+    gen_key = generation_key(group)
+    found = cache.get_many([gen_key, key])
+    generation = found.get(gen_key)
+    entry = found.get(key)
+    if generation is None:
+        return current_generation(group), None
+    if entry is not None and entry[0] == generation:
+        return generation, entry[1]
+    return generation, None
+
+
+def set_with_generation(key, generation, value, timeout=None):
+    cache.set(key, (generation, value), page_cache_seconds() if timeout is None else timeout)
+
+
+def page_cache_seconds():
+    return settings.PAGE_CACHE_SECONDS
+
+
+def fragment_context(generation):
+    """The template variables of a {% cache %} fragment: the generation goes
+    into its key (with what else the fragment shows), and its timeout."""
+    return {"cache_generation": generation, "cache_seconds": page_cache_seconds()}
+
+
+# --- whole pages --------------------------------------------------------------
+
+
+# Cookies an anonymous page does not depend on: the language cookie has
+# already chosen the language (in the key), and the CSRF cookie only matters
+# to pages with a form, which are never cached whole. Any other cookie (the
+# session: a logged-in user; messages) and the request skips the cache.
+def _ignorable_cookies():
+    return {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+
+def is_anonymous_get(request):
+    return request.method == "GET" and not (set(request.COOKIES) - _ignorable_cookies())
+
+
+def page_key(request, group):
+    # The script prefix too: the page's own links (reverse()) depend on it.
+    where = f"{get_script_prefix()} {request.build_absolute_uri()}"
+    url = hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()
+    language = translation.get_language() or ""
+    return f"pagecache:page:{group or '-'}:{request.method}:{language}:{timezone.get_current_timezone_name()}:{url}"
+
+
+def cache_until(response, when):
+    """Keep the response cached no later than `when` (an aware datetime)."""
+    seconds = max(0, int((when - timezone.now()).total_seconds()))
+    limit = getattr(response, "page_cache_timeout", None)
+    response.page_cache_timeout = seconds if limit is None else min(limit, seconds)
+    return response
+
+
+def is_cacheable(request, response):
+    """Only a plain 200 meant for anyone: nothing that sets a cookie (now, or
+    later in the middleware: a CSRF token was used, the session changed),
+    nothing marked private (never_cache), nothing streamed."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if "private" in response.get("Cache-Control", "") or "no-cache" in response.get("Cache-Control", ""):
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and session.modified)
+
+
+def cache_anonymous_page(group=None):
+    """Decorator: serve anonymous GETs of the view from the cache.
+
+    group: "polls" or "orgs", the data the page shows (its generation is in
+    the key); None for a page that changes only with the code (home).
+    """
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"unknown page cache group {group!r}: use one of {GROUPS}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not is_anonymous_get(request) or page_cache_seconds() <= 0:
+                return view(request, *args, **kwargs)
+            key = page_key(request, group)
+            if group is None:
+                generation, cached = 0, cache.get(key)
+                cached = cached[1] if cached is not None else None
+            else:
+                generation, cached = get_with_generation(group, key)
+            if cached is not None:
+                return cached
+            response = view(request, *args, **kwargs)
+
+            def store(response):
+                if is_cacheable(request, response):
+                    timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
+                    if timeout > 0:
+                        set_with_generation(key, generation, response, timeout)
+
+            # A TemplateResponse (generic views, DRF) is rendered after the
+            # view returns: store it then, when the CSRF use is known too.
+            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                response.add_post_render_callback(store)
+            else:
+                store(response)
+            return response
+
+        return wrapper
+
+    return decorate

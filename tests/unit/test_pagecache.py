@@ -1,0 +1,356 @@
+"""The page cache of anonymous pages (mysite/pagecache.py): hits cost no
+query, every change shows on the next GET, nobody gets anyone else's page,
+languages stay apart, a future question appears when its time comes."""
+
+import datetime
+import io
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from mysite import pagecache
+from polls.models import Choice, Question
+
+pytestmark = pytest.mark.django_db
+
+
+def question_with_choices(text="What's up?", days=-1, choices=("Not much", "The sky")):
+    question = Question.objects.create(question_text=text, pub_date=timezone.now() + datetime.timedelta(days=days))
+    return question, [question.choice_set.create(choice_text=c) for c in choices]
+
+
+def queries_of(client, url, **extra):
+    """(response, number of queries the GET ran)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, response
+    return response, len(queries)
+
+
+# --- hits cost no query ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["polls:index", "polls:results", "home"])
+def test_second_anonymous_get_runs_no_query(client, name):
+    question, _ = question_with_choices()
+    url = reverse(name, args=(question.pk,)) if name == "polls:results" else reverse(name)
+    first, count = queries_of(client, url)
+    if name != "home":
+        assert count > 0
+    second, count = queries_of(client, url)
+    assert count == 0
+    assert second.content == first.content
+
+
+def test_detail_choices_are_a_fragment_and_the_csrf_token_is_fresh(client):
+    question, _ = question_with_choices(choices=("Not much", "The sky"))
+    url = reverse("polls:detail", args=(question.pk,))
+    queries_of(client, url)
+    client.cookies.clear()  # as wrk: no cookie, so every visitor gets a token of their own
+    second, count = queries_of(client, url)
+    assert count == 0
+    html = second.content.decode()
+    assert "The sky" in html and 'name="csrfmiddlewaretoken"' in html
+    assert "csrftoken" in second.cookies  # the token was made for this request, not cached
+    client.cookies.clear()
+    third, _ = queries_of(client, url)
+    assert third.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+
+
+# --- changes show on the next GET --------------------------------------------
+
+
+def test_new_question_shows_on_the_cached_index(client):
+    question_with_choices("First question")
+    queries_of(client, reverse("polls:index"))
+    Question.objects.create(question_text="Second question", pub_date=timezone.now())  # no choices: its own signal
+    assert "Second question" in client.get(reverse("polls:index")).content.decode()
+
+
+def test_vote_shows_on_the_cached_results_and_index_is_rebuilt(client):
+    question, (a, _) = question_with_choices()
+    results = reverse("polls:results", args=(question.pk,))
+    assert "Not much -- 0 votes" in client.get(results).content.decode()
+    client.post(reverse("polls:vote", args=(question.pk,)), {"choice": a.pk})
+    assert "Not much -- 1 vote<" in client.get(results).content.decode()
+
+
+def test_changed_choice_shows_on_the_cached_detail_page(client):
+    question, (a, _) = question_with_choices()
+    url = reverse("polls:detail", args=(question.pk,))
+    assert "Not much" in client.get(url).content.decode()
+    a.choice_text = "Quite a lot"
+    a.save()
+    question.question_text = "What is new?"
+    question.save()
+    html = client.get(url).content.decode()
+    assert "Quite a lot" in html and "What is new?" in html and "Not much" not in html
+
+
+def test_deleted_question_is_gone_from_the_cached_pages(client):
+    question, _ = question_with_choices("Soon gone")
+    detail = reverse("polls:detail", args=(question.pk,))
+    client.get(detail)
+    client.get(reverse("polls:index"))
+    question.delete()
+    assert client.get(detail).status_code == 404
+    assert "Soon gone" not in client.get(reverse("polls:index")).content.decode()
+
+
+def test_admin_save_shows_on_the_cached_pages(client, admin_client):
+    question, (a, b) = question_with_choices("Before the admin")
+    index, detail = reverse("polls:index"), reverse("polls:detail", args=(question.pk,))
+    client.get(index)
+    client.get(detail)
+    change = reverse("admin:polls_question_change", args=(question.pk,))
+    local = timezone.localtime(question.pub_date)
+    data = {
+        "question_text": "After the admin",
+        "pub_date_0": local.strftime("%Y-%m-%d"),
+        "pub_date_1": local.strftime("%H:%M:%S"),
+        "choice_set-TOTAL_FORMS": "2",
+        "choice_set-INITIAL_FORMS": "2",
+        "choice_set-MIN_NUM_FORMS": "0",
+        "choice_set-MAX_NUM_FORMS": "1000",
+        "choice_set-0-id": str(a.pk),
+        "choice_set-0-question": str(question.pk),
+        "choice_set-0-choice_text": "Admin choice",
+        "choice_set-0-votes": "0",
+        "choice_set-1-id": str(b.pk),
+        "choice_set-1-question": str(question.pk),
+        "choice_set-1-choice_text": "The sky",
+        "choice_set-1-votes": "0",
+    }
+    response = admin_client.post(change, data)
+    assert response.status_code == 302, (
+        response.context["errors"],
+        [f.errors for f in response.context["inline_admin_formsets"][0].formset],
+    )
+    assert "After the admin" in client.get(index).content.decode()
+    html = client.get(detail).content.decode()
+    assert "After the admin" in html and "Admin choice" in html
+
+
+def test_a_change_in_another_process_is_seen_through_the_shared_generation(client):
+    """What a signal in another process does is bump the generation in the
+    shared cache: nothing else tells this process."""
+    question, _ = question_with_choices("Old text")
+    client.get(reverse("polls:index"))
+    Question.objects.filter(pk=question.pk).update(question_text="New text")  # no signal
+    assert "Old text" in client.get(reverse("polls:index")).content.decode()
+    pagecache.bump("polls")
+    assert "New text" in client.get(reverse("polls:index")).content.decode()
+
+
+def test_seed_bulk_shows_on_the_cached_index(client):
+    """bulk_create and raw DELETEs send no signal: seed_bulk bumps itself."""
+    from django.core.management import call_command
+
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    assert "[seed]" not in client.get(reverse("polls:index")).content.decode()
+    call_command("seed_bulk", "--questions", "2", "--groups", "0", **quiet)
+    assert "[seed] question 1" in client.get(reverse("polls:index")).content.decode()
+    call_command("seed_bulk", "--remove", **quiet)
+    assert "[seed]" not in client.get(reverse("polls:index")).content.decode()
+
+
+# --- nobody gets another visitor's page --------------------------------------
+
+
+def test_logged_in_user_never_gets_or_fills_the_anonymous_cache(client, admin_client):
+    question_with_choices()
+    url = reverse("polls:index")
+    queries_of(client, url)  # cached for anonymous visitors
+    _, count = queries_of(admin_client, url)
+    assert count > 0  # the session's queries and the page's own: not the cached page
+    cache.clear()
+    queries_of(admin_client, url)
+    _, count = queries_of(client, url)
+    assert count > 0  # the logged-in GET stored nothing for anonymous visitors
+
+
+def test_org_chart_fragment_is_never_shared_between_staff_and_anonymous(client, admin_client, db):
+    from services.models import Group, Org
+
+    org = Org.objects.create(label="Acme")
+    Group.objects.create(org=org, label="Engineering")
+    url = reverse("services:org_chart_page", args=[org.pk])
+    staff_html = admin_client.get(url).content.decode()
+    assert "Manage groups" in staff_html and "Signed in as" in staff_html
+    anon_html = client.get(url).content.decode()
+    assert "Engineering" in anon_html
+    assert "Manage groups" not in anon_html and "Signed in as" not in anon_html
+    assert "Manage groups" in admin_client.get(url).content.decode()
+
+
+def view_counting(calls, set_cookie=False, csrf=False, session=False):
+    @pagecache.cache_anonymous_page("polls")
+    def view(request):
+        calls.append(1)
+        response = HttpResponse(f"page {len(calls)}")
+        if set_cookie:
+            response.set_cookie("flavour", "oatmeal")
+        if csrf:
+            get_token(request)
+        if session:
+            request.session["seen"] = True
+        return response
+
+    return view
+
+
+def anonymous_request(**extra):
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    request = RequestFactory().get("/page", **extra)
+    request.session = SessionStore()
+    return request
+
+
+@pytest.mark.parametrize("kind", ["set_cookie", "csrf", "session"])
+def test_a_response_that_sets_a_cookie_is_never_cached(kind):
+    calls = []
+    view = view_counting(calls, **{kind: True})
+    view(anonymous_request())
+    view(anonymous_request())
+    assert len(calls) == 2
+
+
+def test_a_plain_response_is_cached_and_any_other_cookie_skips_it():
+    calls = []
+    view = view_counting(calls)
+    assert view(anonymous_request()).content == b"page 1"
+    assert view(anonymous_request(HTTP_COOKIE="csrftoken=abc")).content == b"page 1"  # a CSRF cookie changes nothing
+    assert view(anonymous_request(HTTP_COOKIE="sessionid=abc")).content == b"page 2"  # a session: not anonymous
+    assert view(anonymous_request(HTTP_COOKIE="messages=abc")).content == b"page 3"
+    assert len(calls) == 3
+
+
+def test_only_get_is_cached():
+    calls = []
+    view = view_counting(calls)
+    request = RequestFactory().post("/page")
+    request.session = anonymous_request().session
+    view(request)
+    view(request)
+    assert len(calls) == 2
+
+
+# --- languages stay apart ------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/polls/", "/"])
+def test_korean_and_english_get_their_own_pages(client, path):
+    question_with_choices()
+    english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    korean = client.get(path, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "투표" in korean and 'lang="ko"' in korean
+    assert "투표" not in english and 'lang="en"' in english
+    # Both are cached now; each language still gets its own.
+    assert client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode() == english
+    assert client.get(path, HTTP_ACCEPT_LANGUAGE="ko").content.decode() == korean
+    client.cookies["django_language"] = "ko"
+    assert client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode() == korean  # the cookie wins, as in Django
+
+
+def test_korean_org_chart_fragment_is_not_served_in_english(client, db):
+    from services.models import Group, Org
+
+    org = Org.objects.create(label="Acme")
+    Group.objects.create(org=org, label="Engineering")
+    url = reverse("services:org_chart_page", args=[org.pk])
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Structure" in english and "Structure" not in korean
+
+
+# --- what cannot signal: time ---------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the clocks of Django (timezone.now) and of the cache (time.time) forward."""
+    offset = [0.0]
+    real_time, real_now = time.time, timezone.now
+    monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(seconds=offset[0]))
+
+    def advance(seconds):
+        offset[0] += seconds
+
+    return advance
+
+
+def test_future_question_appears_once_due_though_the_pages_are_cached(client, clock):
+    question_with_choices("Already out")
+    soon = Question.objects.create(
+        question_text="Coming soon", pub_date=timezone.now() + datetime.timedelta(seconds=20)
+    )
+    Choice.objects.create(question=soon, choice_text="Yes")
+    detail = reverse("polls:detail", args=(soon.pk,))
+    index = reverse("polls:index")
+    assert "Coming soon" not in client.get(index).content.decode()
+    assert client.get(detail).status_code == 404
+    assert "Coming soon" not in client.get(index).content.decode()  # from the cache
+    clock(21)  # well inside PAGE_CACHE_SECONDS (60): only the index's own limit expires it
+    assert "Coming soon" in client.get(index).content.decode()
+    assert client.get(detail).status_code == 200
+
+
+def test_page_cache_timeout_bounds_what_nothing_signals(client, clock, settings):
+    question, _ = question_with_choices("Old text")
+    client.get(reverse("polls:index"))
+    Question.objects.filter(pk=question.pk).update(question_text="New text")  # no signal
+    clock(settings.PAGE_CACHE_SECONDS - 5)
+    assert "Old text" in client.get(reverse("polls:index")).content.decode()
+    clock(10)
+    assert "New text" in client.get(reverse("polls:index")).content.decode()
+
+
+def test_page_cache_seconds_zero_turns_it_off(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    question_with_choices()
+    for name in ("polls:index", "home"):
+        queries_of(client, reverse(name))
+        _, count = queries_of(client, reverse(name))
+        if name != "home":
+            assert count > 0
+    assert not [k for k in cache._cache if ":pagecache:page:" in k]
+
+
+# --- a cache outage --------------------------------------------------------------
+
+
+def test_pages_work_while_redis_is_down(client, settings):
+    """django-redis pointed at a port where nothing listens, errors ignored
+    (as in settings): every page still answers, uncached."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 0.2},
+        }
+    }
+    settings.DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
+    question, (a, _) = question_with_choices("Still here")
+    for url in (
+        reverse("polls:index"),
+        reverse("polls:detail", args=(question.pk,)),
+        reverse("polls:results", args=(question.pk,)),
+        reverse("home"),
+    ):
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, url
+    assert "Still here" in client.get(reverse("polls:index")).content.decode()
+    response = client.post(reverse("polls:vote", args=(question.pk,)), {"choice": a.pk})
+    assert response.status_code == 302
