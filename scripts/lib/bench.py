@@ -941,6 +941,12 @@ def parse_args(argv):
         "--pages", default="hello,static," + ",".join(MAIN_PAGES), help="comma-separated, of " + ", ".join(PAGES)
     )
     p.add_argument("--no-main", action="store_true", help="skip the main side-by-side run")
+    p.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve every page uncached (DJANGO_PAGE_CACHE_SECONDS=0 in every server): what a cache miss "
+        "costs, and what --growth should measure",
+    )
     p.add_argument("--scaling", action="store_true", help="also run the scaling run")
     p.add_argument("--scaling-levels", default="1,16,64,256", help="connections of the scaling run")
     p.add_argument("--scaling-page", default="polls_index", help="page of the scaling run (default polls_index)")
@@ -1042,6 +1048,10 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
+    if args.no_page_cache:
+        # Every server's environment is copied from this one, and a variable
+        # set here wins over the deployed env file (Env.read_env never overwrites).
+        os.environ["DJANGO_PAGE_CACHE_SECONDS"] = "0"
     results = {
         "started": started,
         "settings": {
@@ -1055,6 +1065,7 @@ def main(argv=None):
             "ports": {n: ports[n] for n in wanted},
             "set": args.set,
             "tls": layout["tls"],
+            "page_cache": not args.no_page_cache,
         },
     }
     try:

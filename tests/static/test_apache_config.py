@@ -164,7 +164,7 @@ def test_embedded_mode_directives(tmp_path):
     server = conf["polls-wsgi"]
     assert "WSGIPythonHome /srv/polls/venv" in server and "WSGIPythonPath /srv/polls/current" in server
     assert "WSGIRestrictEmbedded" not in server
-    assert "MaxRequestWorkers       50" in server and "MaxConnectionsPerChild  0" in server
+    assert "MaxRequestWorkers       100" in server and "MaxConnectionsPerChild  0" in server
     site = conf["polls-site"]
     assert "WSGIDaemonProcess" not in site and "WSGIProcessGroup" not in site
     # Apache's own processes, the main interpreter, Django preloaded in each.
