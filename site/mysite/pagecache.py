@@ -21,8 +21,11 @@ at once, and an entry read before a change can never pass for a newer one.
 A page hit costs one cache round trip: the generation and the page are read
 with one get_many.
 
+New code never gets the old code's pages: the release's folder is part of
+every page and fragment key (code_version).
+
 Timeouts bound what cannot signal: writes made straight into MongoDB, a bump
-lost while Redis was down, new code's templates after a deploy. They are
+lost while Redis was down. They are
 settings.PAGE_CACHE_SECONDS (default 60) unless a view asks for less
 (cache_until: the polls index must not outlive the next publication date).
 
@@ -40,6 +43,7 @@ A Redis outage does not break pages: django-redis turns errors into misses
 (DJANGO_REDIS_IGNORE_EXCEPTIONS in settings), and a failed write is ignored.
 """
 
+import functools
 import hashlib
 import time
 from functools import wraps
@@ -119,10 +123,25 @@ def page_cache_seconds():
     return settings.PAGE_CACHE_SECONDS
 
 
+@functools.cache
+def _code_version(base_dir):
+    return hashlib.md5(str(base_dir).encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def code_version():
+    """Which code renders the pages: every release is its own folder
+    (/srv/polls/releases/<commit>, BASE_DIR with `current` resolved), so a
+    deploy or a rollback never serves pages its templates did not render.
+    Not part of the generations: a change seen by one release is seen by
+    every release still running (a rolling deploy)."""
+    return _code_version(settings.BASE_DIR)
+
+
 def fragment_context(generation):
-    """The template variables of a {% cache %} fragment: the generation goes
-    into its key (with what else the fragment shows), and its timeout."""
-    return {"cache_generation": generation, "cache_seconds": page_cache_seconds()}
+    """The template variables of a {% cache %} fragment: the code version and
+    the generation go into its key (with what else the fragment shows), and
+    its timeout."""
+    return {"cache_generation": f"{code_version()}-{generation}", "cache_seconds": page_cache_seconds()}
 
 
 # --- whole pages --------------------------------------------------------------
@@ -145,7 +164,8 @@ def page_key(request, group):
     where = f"{get_script_prefix()} {request.build_absolute_uri()}"
     url = hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()
     language = translation.get_language() or ""
-    return f"pagecache:page:{group or '-'}:{request.method}:{language}:{timezone.get_current_timezone_name()}:{url}"
+    zone = timezone.get_current_timezone_name()
+    return f"pagecache:page:{code_version()}:{group or '-'}:{request.method}:{language}:{zone}:{url}"
 
 
 def cache_until(response, when):

@@ -326,6 +326,25 @@ def test_page_cache_seconds_zero_turns_it_off(client, settings):
     assert not [k for k in cache._cache if ":pagecache:page:" in k]
 
 
+def test_a_new_release_never_serves_the_old_releases_pages(client, settings):
+    """Every release is its own folder: after a deploy (or a rollback) the
+    pages and fragments cached by the other code are not used, though a
+    change in the data still reaches every release through the generation."""
+    question, _ = question_with_choices("Shown by the old code")
+    index, detail = reverse("polls:index"), reverse("polls:detail", args=(question.pk,))
+    queries_of(client, index)
+    queries_of(client, detail)
+    assert queries_of(client, index)[1] == 0
+    settings.BASE_DIR = settings.BASE_DIR.parent / "another-release"
+    _, index_queries = queries_of(client, index)
+    assert index_queries > 0, "the new release got the old release's cached index"
+    with CaptureQueriesContext(connection) as fragment_queries:
+        client.get(detail)
+    assert any("polls_choice" in q["sql"] for q in fragment_queries.captured_queries), (
+        "the new release got the old release's cached choices"
+    )
+
+
 # --- a cache outage --------------------------------------------------------------
 
 
