@@ -308,7 +308,7 @@ SERVICES_CHART_CACHE_SECONDS = env.int("SERVICES_CHART_CACHE_SECONDS", default=3
 # Anonymous pages (and the fragments of pages with a form) are cached and
 # invalidated on every change (mysite/pagecache.py); this bounds what no
 # change signals: writes made straight into MongoDB, a change made while
-# Redis was down, new templates after a deploy. 0 turns the page cache off.
+# Redis was down (a new release has keys of its own). 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=60)
 
 # The services pages log staff in here (services/urls.py); /admin/ keeps its own login.

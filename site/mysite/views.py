@@ -86,7 +86,7 @@ def cached_project_apps():
 
 
 # The page changes only with the code: cached whole for anonymous visitors, per
-# language, in no data group (the timeout brings a deploy's new templates).
+# language, in no data group (a new release has keys of its own).
 @method_decorator(cache_anonymous_page(), name="dispatch")
 class HomeView(TemplateView):
     template_name = "home.html"
