@@ -314,14 +314,33 @@ def runtime_user():
     return group
 
 
-def apache_conf_text(site_dir, port, run_dir, log_dir):
-    """Debian's apache2.conf with its Listen/site/conf includes replaced by ours."""
+def module_includes(kind, mpm, etc="/etc/apache2"):
+    """Include lines for the deployed server's enabled modules of one kind
+    ("load" or "conf"), with its MPM swapped for the mode's (mpm_worker in
+    daemon mode, mpm_event in embedded mode: polls_app_httpd_mpm), so each
+    mode runs under its own MPM whichever mode is deployed."""
+    enabled = sorted(
+        name
+        for name in os.listdir(f"{etc}/mods-enabled")
+        if name.endswith(f".{kind}") and not name.startswith("mpm_")
+    )
+    lines = [f"Include {etc}/mods-enabled/{name}" for name in enabled]
+    if os.path.exists(f"{etc}/mods-available/mpm_{mpm}.{kind}"):
+        lines.append(f"Include {etc}/mods-available/mpm_{mpm}.{kind}")
+    return lines
+
+
+def apache_conf_text(site_dir, port, run_dir, log_dir, mpm):
+    """Debian's apache2.conf with its Listen/site/conf includes replaced by
+    ours, and the mode's MPM."""
     with open("/etc/apache2/apache2.conf") as f:
         lines = f.read().splitlines()
     out = []
     for line in lines:
         stripped = line.strip()
-        if stripped == "Include ports.conf":
+        if stripped in ("IncludeOptional mods-enabled/*.load", "IncludeOptional mods-enabled/*.conf"):
+            out.extend(module_includes(stripped.rsplit(".", 1)[1], mpm))
+        elif stripped == "Include ports.conf":
             out.append(f"Listen 127.0.0.1:{port}")
         elif stripped.startswith("IncludeOptional conf-enabled/"):
             for conf in sorted(os.listdir("/etc/apache2/conf-enabled")):
@@ -454,6 +473,12 @@ class ApacheTarget(Target):
         self.user = user
         self.extra_vars = extra_vars
 
+    @staticmethod
+    def mpm(site_dir):
+        """The MPM scripts/render-apache named for the mode."""
+        with open(os.path.join(site_dir, "mpm")) as f:
+            return f.read().strip()
+
     def start(self, timeout):
         d = os.path.join(self.work, self.mode)
         site_dir, run_dir, log_dir = (os.path.join(d, x) for x in ("conf", "run", "logs"))
@@ -465,7 +490,7 @@ class ApacheTarget(Target):
         add_hello(os.path.join(site_dir, "polls-site.conf"), os.path.join(self.work, "hello", "bench_hello.py"))
         conf = os.path.join(d, "apache2.conf")
         with open(conf, "w") as f:
-            f.write(apache_conf_text(site_dir, self.port, run_dir, log_dir))
+            f.write(apache_conf_text(site_dir, self.port, run_dir, log_dir, self.mpm(site_dir)))
         env = dict(
             os.environ,
             APACHE_CONFDIR="/etc/apache2",

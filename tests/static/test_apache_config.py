@@ -20,7 +20,6 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RENDER = REPO_ROOT / "scripts" / "render-apache"
 MODULES = [
-    "mpm_event",
     "authz_core",
     "alias",
     "headers",
@@ -98,6 +97,8 @@ def apache_accepts(apache2, tmp_path, rendered_dir):
         f"PidFile {tmp_path}/httpd.pid",
         f"ErrorLog {tmp_path}/error.log",
         f"Define APACHE_LOG_DIR {tmp_path}",
+        # The MPM the mode runs under, as the playbook enables it.
+        f"Include /etc/apache2/mods-available/mpm_{(rendered_dir / 'mpm').read_text().strip()}.load",
         *[f"Include /etc/apache2/mods-available/{name}.load" for name in MODULES],
         load_line,
         "Listen 127.0.0.1:18080",
@@ -164,7 +165,7 @@ def test_embedded_mode_directives(tmp_path):
     server = conf["polls-wsgi"]
     assert "WSGIPythonHome /srv/polls/venv" in server and "WSGIPythonPath /srv/polls/current" in server
     assert "WSGIRestrictEmbedded" not in server
-    assert "MaxRequestWorkers       100" in server and "MaxConnectionsPerChild  0" in server
+    assert "MaxRequestWorkers       512" in server and "MaxConnectionsPerChild  0" in server
     site = conf["polls-site"]
     assert "WSGIDaemonProcess" not in site and "WSGIProcessGroup" not in site
     # Apache's own processes, the main interpreter, Django preloaded in each.
@@ -172,6 +173,17 @@ def test_embedded_mode_directives(tmp_path):
     https, http = site.split("<VirtualHost *:80>", 1)
     assert alias in https and alias in http
     assert "WSGIImportScript" not in server
+
+
+def test_each_mode_names_its_mpm(tmp_path):
+    """Daemon mode runs under the worker MPM, embedded mode under event (whose
+    sizing polls-wsgi.conf sets): polls_app_httpd_mpm, read by the playbook and
+    by scripts/bench."""
+    for mode, mpm in (("daemon", "worker"), ("embedded", "event")):
+        conf = render(mode, tmp_path / mode)
+        assert (tmp_path / mode / "mpm").read_text() == f"{mpm}\n"
+        if mode == "embedded":
+            assert "<IfModule mpm_event_module>" in conf["polls-wsgi"]
 
 
 def test_static_files_are_served_by_apache_with_far_future_caching(tmp_path):
@@ -239,7 +251,7 @@ def test_every_apache_worker_can_queue_for_a_daemon_thread(tmp_path):
     workers beyond it sleep and reconnect under load instead of queueing."""
     defaults = (REPO_ROOT / "ansible/roles/httpd/defaults/main.yml").read_text()
     processes, threads = (
-        int(re.search(rf"^httpd_mpm_event_{name}: (\d+)$", defaults, re.M).group(1))
+        int(re.search(rf"^httpd_mpm_{name}: (\d+)$", defaults, re.M).group(1))
         for name in ("processes", "threads")
     )
     workers = processes * threads

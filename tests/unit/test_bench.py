@@ -71,6 +71,24 @@ def test_hello_is_mounted_ahead_of_django(tmp_path):
         bench.add_hello(str(conf), "/tmp/x/hello/bench_hello.py")
 
 
+def test_each_mode_runs_under_its_own_mpm(tmp_path):
+    """The deployed server's modules, with its MPM replaced by the mode's."""
+    for folder in ("mods-enabled", "mods-available"):
+        (tmp_path / folder).mkdir()
+    for name in ("mpm_event.load", "mpm_event.conf", "mpm_worker.load", "mpm_worker.conf", "ssl.load", "ssl.conf"):
+        (tmp_path / "mods-available" / name).write_text("")
+    for name in ("mpm_event.load", "mpm_event.conf", "ssl.load", "ssl.conf", "wsgi_venv.load"):
+        (tmp_path / "mods-enabled" / name).write_text("")
+    loads = bench.module_includes("load", "worker", etc=str(tmp_path))
+    assert loads == [
+        f"Include {tmp_path}/mods-enabled/ssl.load",
+        f"Include {tmp_path}/mods-enabled/wsgi_venv.load",
+        f"Include {tmp_path}/mods-available/mpm_worker.load",
+    ]
+    confs = bench.module_includes("conf", "event", etc=str(tmp_path))
+    assert confs == [f"Include {tmp_path}/mods-enabled/ssl.conf", f"Include {tmp_path}/mods-available/mpm_event.conf"]
+
+
 def test_daemon_sizing_is_read_from_the_rendered_vhost(tmp_path):
     conf = tmp_path / "polls-site.conf"
     conf.write_text("WSGIDaemonProcess polls \\\n  processes=3 threads=4 \\\n")
