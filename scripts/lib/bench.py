@@ -320,9 +320,7 @@ def module_includes(kind, mpm, etc="/etc/apache2"):
     daemon mode, mpm_event in embedded mode: polls_app_httpd_mpm), so each
     mode runs under its own MPM whichever mode is deployed."""
     enabled = sorted(
-        name
-        for name in os.listdir(f"{etc}/mods-enabled")
-        if name.endswith(f".{kind}") and not name.startswith("mpm_")
+        name for name in os.listdir(f"{etc}/mods-enabled") if name.endswith(f".{kind}") and not name.startswith("mpm_")
     )
     lines = [f"Include {etc}/mods-enabled/{name}" for name in enabled]
     if os.path.exists(f"{etc}/mods-available/mpm_{mpm}.{kind}"):

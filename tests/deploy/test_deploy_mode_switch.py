@@ -19,6 +19,12 @@ def runtime(site):
     return requests.get(site.url("/runtime/json"), timeout=10).json()
 
 
+def running_mpm():
+    """The MPM of the running server, as apache2ctl -V reports it."""
+    out = subprocess.run(["apache2ctl", "-V"], capture_output=True, text=True, check=True).stdout
+    return re.search(r"^Server MPM:\s+(\w+)", out, re.M).group(1)
+
+
 def site_still_works(site):
     for path in ("/", "/polls/", "/books/", "/runtime/", "/admin/login/"):
         response = requests.get(site.url(path), timeout=10)
@@ -41,6 +47,8 @@ def test_switch_to_embedded_mode(deployed_site):
     assert info["python_prefix"] == "/srv/polls/venv"
     assert daemon_processes() == []
     assert subprocess.run(["apache2ctl", "-t"], capture_output=True).returncode == 0
+    # Idle keep-alive connections must not hold the threads that run Django.
+    assert info["mpm"] == "event" and running_mpm() == "event"
     site_still_works(deployed_site)
 
 
@@ -98,4 +106,5 @@ def test_switch_back_to_daemon_mode(deployed_site):
     info = runtime(deployed_site)
     assert info["mode"] == "daemon" and info["user"] == "polls"
     assert {user for _, user in daemon_processes()} == {"polls"}
+    assert running_mpm() == "worker"
     site_still_works(deployed_site)

@@ -251,8 +251,7 @@ def test_every_apache_worker_can_queue_for_a_daemon_thread(tmp_path):
     workers beyond it sleep and reconnect under load instead of queueing."""
     defaults = (REPO_ROOT / "ansible/roles/httpd/defaults/main.yml").read_text()
     processes, threads = (
-        int(re.search(rf"^httpd_mpm_{name}: (\d+)$", defaults, re.M).group(1))
-        for name in ("processes", "threads")
+        int(re.search(rf"^httpd_mpm_{name}: (\d+)$", defaults, re.M).group(1)) for name in ("processes", "threads")
     )
     workers = processes * threads
     site = render("daemon", tmp_path / "rendered")["polls-site"]
