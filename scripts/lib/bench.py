@@ -13,7 +13,14 @@ here by PID (also on Ctrl-C or a failure):
 * embedded - the same, rendered for embedded mode;
 * gunicorn - Debian's nginx (static files itself, the rest proxied) in front
              of gunicorn's gthread workers, with the same processes x threads
-             as daemon mode, the same virtualenv, code and /etc/polls/env.
+             as daemon mode, the same virtualenv, code and /etc/polls/env;
+* gunicorn_libpython (only when asked for) - the same, but its Python is
+             Debian's libpython3.11.so, the library mod_wsgi runs Django in,
+             started by a four-line C launcher built here. Debian's
+             /usr/bin/python3.11, which gunicorn runs on otherwise, is a
+             separate, statically linked build of the interpreter; this
+             target tells the servers' own cost apart from the interpreter
+             build's.
 
 Every target also answers /__bench/hello from a tiny WSGI app in the same
 processes (the same daemon group under Apache), which shows the server's own
@@ -70,7 +77,16 @@ PAGES = {
 }
 MAIN_PAGES = ("polls_index", "poll_detail", "poll_results", "org_list", "org_chart", "home", "healthz")
 GROWTH_PAGES = ("polls_index", "poll_detail", "poll_results", "org_list", "org_chart")
-TARGETS = ("daemon", "embedded", "gunicorn")
+TARGETS = ("daemon", "embedded", "gunicorn", "gunicorn_libpython")
+DEFAULT_TARGETS = ("daemon", "embedded", "gunicorn")
+GUNICORNS = ("gunicorn", "gunicorn_libpython")
+
+# Python's own main(), linked against the shared libpython: a python that runs
+# the interpreter mod_wsgi embeds.
+LIBPYTHON_LAUNCHER = """\
+#include <Python.h>
+int main(int argc, char **argv) { return Py_BytesMain(argc, argv); }
+"""
 
 HELLO_WSGI = """\
 # A WSGI application that does nothing: the limit of the server around Django.
@@ -519,9 +535,54 @@ class ApacheTarget(Target):
         wait_for(self.base + HELLO_PATH, timeout, self.procs)
 
 
+def libpython_venv(venv, dest):
+    """A virtualenv at dest whose python is a launcher linked against the
+    shared libpython of venv's interpreter, sharing venv's packages."""
+    query = (
+        "import sysconfig as s; print(s.get_config_var('INCLUDEPY')); print(s.get_config_var('LIBDIR')); "
+        "print(s.get_config_var('LDVERSION'))"
+    )
+    out = subprocess.run([f"{venv}/bin/python", "-c", query], capture_output=True, text=True, check=True)
+    include, libdir, ldversion = out.stdout.split()
+    if not shutil.which("gcc") or not os.path.isfile(os.path.join(include, "Python.h")):
+        raise BenchError("gunicorn_libpython needs gcc and Python's headers (the deployment's build packages)")
+    os.makedirs(os.path.join(dest, "bin"))
+    source = os.path.join(dest, "launcher.c")
+    with open(source, "w") as f:
+        f.write(LIBPYTHON_LAUNCHER)
+    python = os.path.join(dest, "bin", "python")
+    build = subprocess.run(
+        [
+            "gcc",
+            "-O2",
+            "-o",
+            python,
+            source,
+            f"-I{include}",
+            f"-L{libdir}",
+            f"-lpython{ldversion}",
+            f"-Wl,-rpath,{libdir}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if build.returncode != 0:
+        raise BenchError(f"building the libpython launcher failed:\n{build.stderr}")
+    shutil.copy(os.path.join(venv, "pyvenv.cfg"), dest)
+    lib = os.path.join(dest, "lib", f"python{ldversion}")
+    os.makedirs(lib)
+    os.symlink(os.path.join(venv, "lib", f"python{ldversion}", "site-packages"), os.path.join(lib, "site-packages"))
+    for d in (dest, os.path.join(dest, "bin"), os.path.join(dest, "lib"), lib):
+        os.chmod(d, 0o755)
+    return python
+
+
 class GunicornTarget(Target):
-    def __init__(self, port, work, user, processes, threads, backlog, keepalive_requests, layout):
-        super().__init__("gunicorn", port, layout["tls"])
+    def __init__(
+        self, port, work, user, processes, threads, backlog, keepalive_requests, layout, name="gunicorn", python=None
+    ):
+        super().__init__(name, port, layout["tls"])
+        self.python = python or os.path.join(layout["venv"], "bin", "python")
         self.layout = layout
         self.work = work
         self.user = user
@@ -531,14 +592,14 @@ class GunicornTarget(Target):
         self.keepalive_requests = keepalive_requests
 
     def start(self, timeout):
-        d = os.path.join(self.work, "gunicorn")
+        d = os.path.join(self.work, self.name)
         os.makedirs(d, exist_ok=True)
         os.chmod(d, 0o755)
         app_dir = os.path.join(self.work, "hello")
         with open(os.path.join(app_dir, "bench_gunicorn.py"), "w") as f:
             f.write(GUNICORN_APP.format(env_file=ENV_FILE, hello_path=HELLO_PATH))
         sock = os.path.join(d, "gunicorn.sock")
-        code, venv = self.layout["code"], self.layout["venv"]
+        code = self.layout["code"]
         env = dict(os.environ, PYTHONPATH=f"{GUNICORN_DIR}:{app_dir}:{code}", LANG="C.UTF-8")
         if self.tls:
             # nginx terminates TLS and says so in X-Forwarded-Proto, which
@@ -546,7 +607,7 @@ class GunicornTarget(Target):
             # over the settings file).
             env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "true"
         argv = [
-            f"{venv}/bin/python",
+            self.python,
             "-m",
             "gunicorn",
             "--worker-class",
@@ -575,8 +636,8 @@ class GunicornTarget(Target):
             os.path.join(d, "gunicorn.log"),
             "bench_gunicorn:application",
         ]
-        self.procs.append(Proc("gunicorn", argv, env=env, log_path=os.path.join(d, "stderr.log")))
-        nginx_dir = os.path.join(self.work, "nginx")
+        self.procs.append(Proc(self.name, argv, env=env, log_path=os.path.join(d, "stderr.log")))
+        nginx_dir = os.path.join(self.work, f"nginx-{self.name}")
         os.makedirs(nginx_dir, exist_ok=True)
         conf = os.path.join(nginx_dir, "nginx.conf")
         with open(conf, "w") as f:
@@ -746,13 +807,13 @@ def _f(value, fmt):
 def print_table(table, title):
     print(f"\n{title}")
     print(
-        f"{'page':13s} {'server':9s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} "
+        f"{'page':13s} {'server':18s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} "
         f"{'CPU ms/req':>10s} {'RSS MB':>7s} {'PSS MB':>7s}"
     )
     for page, by_target in table.items():
         for target, row in by_target.items():
             print(
-                f"{page:13s} {target:9s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
+                f"{page:13s} {target:18s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
                 f"{_f(row['p99_ms'], '8.2f')} {row['errors']:6d} {_f(row['cpu_ms_per_req'], '10.3f')} "
                 f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
                 + (f"  {row['error_kinds']}" if row.get("error_kinds") else "")
@@ -767,13 +828,15 @@ def ratios(table):
         return (a / b) if a and b else None
 
     for page, by_target in table.items():
-        g = by_target.get("gunicorn")
-        for mode in ("daemon", "embedded"):
-            row = by_target.get(mode)
-            if row and g:
+        for gunicorn in GUNICORNS:
+            g = by_target.get(gunicorn)
+            for mode in ("daemon", "embedded"):
+                row = by_target.get(mode)
+                if not (row and g):
+                    continue
                 out.append(
                     {
-                        "what": f"{mode}/gunicorn",
+                        "what": f"{mode}/{gunicorn}",
                         "page": page,
                         "rps": ratio(row["rps"], g["rps"]),
                         # gunicorn's CPU over ours: > 1 means we spend less per request.
@@ -798,7 +861,7 @@ def print_ratios(rows):
     print("\nratios (req/s; CPU = other's CPU ms/req over this one's, > 1 means cheaper)")
     for row in rows:
         print(
-            f"{row['what']:18s} {row['page']:13s} req/s {_f(row['rps'], '5.2f')}x"
+            f"{row['what']:27s} {row['page']:13s} req/s {_f(row['rps'], '5.2f')}x"
             + (f"   CPU {_f(row['cpu'], '5.2f')}x" if row["cpu"] is not None else "")
         )
 
@@ -849,6 +912,7 @@ def chart(results, path):
         "daemon": "#1f77b4",
         "embedded": "#2ca02c",
         "gunicorn": "#d62728",
+        "gunicorn_libpython": "#9467bd",
         "empty": "#7f7f7f",
         "seeded": "#ff7f0e",
     }
@@ -959,7 +1023,11 @@ def parse_args(argv):
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are over these (default 3)")
     p.add_argument("--connections", type=int, default=16, help="wrk connections of the main run (default 16)")
     p.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1)")
-    p.add_argument("--targets", default=",".join(TARGETS), help="comma-separated, of " + ", ".join(TARGETS))
+    p.add_argument(
+        "--targets",
+        default=",".join(DEFAULT_TARGETS),
+        help=f"comma-separated, of {', '.join(TARGETS)} (default {','.join(DEFAULT_TARGETS)})",
+    )
     p.add_argument(
         "--pages", default="hello,static," + ",".join(MAIN_PAGES), help="comma-separated, of " + ", ".join(PAGES)
     )
@@ -1059,9 +1127,19 @@ def main(argv=None):
 
     targets = {}
     for name in wanted:
-        if name == "gunicorn":
+        if name in GUNICORNS:
+            python = libpython_venv(layout["venv"], os.path.join(work, "libpython")) if name != "gunicorn" else None
             targets[name] = GunicornTarget(
-                ports[name], work, user, processes, threads, backlog=1024, keepalive_requests=1000, layout=layout
+                ports[name],
+                work,
+                user,
+                processes,
+                threads,
+                backlog=1024,
+                keepalive_requests=1000,
+                layout=layout,
+                name=name,
+                python=python,
             )
         else:
             targets[name] = ApacheTarget(name, ports[name], work, user, args.set, tls=layout["tls"])

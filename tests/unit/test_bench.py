@@ -1,6 +1,8 @@
 """scripts/lib/bench.py's parsing and configuration helpers (no servers started)."""
 
 import importlib.util
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,34 @@ def test_summary_medians_and_ratios():
     ratio = [r for r in bench.ratios(table) if r["what"] == "daemon/gunicorn"][0]
     assert ratio["rps"] == 2.0
     assert ratio["cpu"] == 2.0  # gunicorn spends twice the CPU per request
+    assert not [r for r in bench.ratios(table) if "libpython" in r["what"]]
+
+
+def test_ratios_against_gunicorn_on_libpython():
+    row = {"rps": 100, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
+    samples = {
+        ("daemon", "home"): [row],
+        ("gunicorn", "home"): [dict(row, rps=50)],
+        ("gunicorn_libpython", "home"): [dict(row, rps=200, cpu_ms_per_req=0.5)],
+    }
+    by_what = {r["what"]: r for r in bench.ratios(bench.summarize(samples))}
+    assert by_what["daemon/gunicorn"]["rps"] == 2.0
+    assert by_what["daemon/gunicorn_libpython"]["rps"] == 0.5
+    assert by_what["daemon/gunicorn_libpython"]["cpu"] == 0.5
+
+
+@pytest.mark.skipif(not shutil.which("gcc") or not Path("/usr/bin/python3").exists(), reason="needs gcc (scripts/test)")
+def test_libpython_launcher_runs_the_shared_interpreter_with_the_venvs_packages(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    marker = next((venv / "lib").glob("python3*")) / "site-packages" / "bench_marker.py"
+    marker.write_text("HERE = True\n")
+    python = bench.libpython_venv(str(venv), str(tmp_path / "libpython"))
+    linked = subprocess.run(["ldd", python], capture_output=True, text=True, check=True).stdout
+    assert "libpython3" in linked
+    probe = "import sys, bench_marker; print(sys.prefix, sys.base_prefix, bench_marker.HERE)"
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(tmp_path / "libpython"), "/usr", "True"]
 
 
 def test_hello_is_mounted_ahead_of_django(tmp_path):
@@ -115,6 +145,7 @@ def test_bad_options_are_refused(argv):
 def test_defaults():
     args = bench.parse_args([])
     assert args.targets == ["daemon", "embedded", "gunicorn"]
+    assert bench.parse_args(["--targets", "daemon,gunicorn_libpython"]).targets == ["daemon", "gunicorn_libpython"]
     assert args.scaling_levels == [1, 16, 64, 256]
     assert "hello" in args.pages and "healthz" in args.pages
 
