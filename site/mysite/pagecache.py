@@ -3,8 +3,12 @@
 Most requests for the main pages come from visitors who are not logged in,
 and their pages are the same for all of them in a given language. So:
 
-- cache_anonymous_page(group) caches a whole response of a view (polls
-  index, results, the org list API, home) for anonymous GETs only;
+- cache_anonymous_page(group) marks a view (polls index, results, the org
+  list API, home) whose whole response PageCacheMiddleware keeps for
+  anonymous GETs. The middleware comes first in MIDDLEWARE, so a hit is
+  answered before any other middleware runs (sessions, CSRF, locale,
+  authentication...), which halves the CPU a cached page costs; what it
+  keeps is the response as every middleware left it, headers included;
 - a page that carries a CSRF token (a form: the poll's vote form, the
   services' language switcher) is never cached whole: its view caches the
   data it looks up (get_with_generation) and its template caches the part
@@ -18,8 +22,9 @@ before its data was read, and counts only while that generation is still
 current; a change bumps the generation (signals on save/delete, the vote,
 the org chart API's writes, seed_bulk), so every process sees every change
 at once, and an entry read before a change can never pass for a newer one.
-A page hit costs one cache round trip: the generation and the page are read
-with one get_many.
+A page hit costs one cache round trip: the page and every group's generation
+are read with one get_many (the middleware does not know a URL's group
+before the URL is resolved; the entry says which generation it needs).
 
 New code never gets the old code's pages: the release's folder is part of
 every page and fragment key (code_version).
@@ -35,9 +40,8 @@ max-age/Expires to the response, so browsers would keep showing a page after
 a change (the index after a vote); and it does not know which requests are
 anonymous. The key below holds what CacheMiddleware's does for these pages:
 the method, the absolute URL (scheme, host, path, query) and the script
-prefix, the language
-(LocaleMiddleware has chosen it from the language cookie or Accept-Language
-before any view runs) and the time zone.
+prefix, the language (chosen from the language cookie or Accept-Language as
+LocaleMiddleware chooses it) and the time zone.
 
 A Redis outage does not break pages: django-redis turns errors into misses
 (DJANGO_REDIS_IGNORE_EXCEPTIONS in settings), and a failed write is ignored.
@@ -159,13 +163,12 @@ def is_anonymous_get(request):
     return request.method == "GET" and not (set(request.COOKIES) - _ignorable_cookies())
 
 
-def page_key(request, group):
+def page_key(request, language):
     # The script prefix too: the page's own links (reverse()) depend on it.
     where = f"{get_script_prefix()} {request.build_absolute_uri()}"
     url = hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()
-    language = translation.get_language() or ""
     zone = timezone.get_current_timezone_name()
-    return f"pagecache:page:{code_version()}:{group or '-'}:{request.method}:{language}:{zone}:{url}"
+    return f"pagecache:page:{code_version()}:{request.method}:{language}:{zone}:{url}"
 
 
 def cache_until(response, when):
@@ -190,11 +193,26 @@ def is_cacheable(request, response):
     return not (session is not None and session.modified)
 
 
-def cache_anonymous_page(group=None):
-    """Decorator: serve anonymous GETs of the view from the cache.
+class _Slot:
+    """What PageCacheMiddleware tells the view of an anonymous GET it could not
+    answer: the page's key and the generations read with it. The view's
+    marker (cache_anonymous_page) names the page's group."""
 
-    group: "polls" or "orgs", the data the page shows (its generation is in
-    the key); None for a page that changes only with the code (home).
+    UNMARKED = object()
+
+    def __init__(self, key, generations):
+        self.key = key
+        self.generations = generations
+        self.group = self.UNMARKED
+        self.generation = None
+
+
+def cache_anonymous_page(group=None):
+    """Decorator: let PageCacheMiddleware keep the view's page for anonymous GETs.
+
+    group: "polls" or "orgs", the data the page shows (the entry counts only
+    while that group's generation is unchanged); None for a page that changes
+    only with the code (home).
     """
     if group is not None and group not in GROUPS:
         raise ValueError(f"unknown page cache group {group!r}: use one of {GROUPS}")
@@ -202,32 +220,43 @@ def cache_anonymous_page(group=None):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not is_anonymous_get(request) or page_cache_seconds() <= 0:
-                return view(request, *args, **kwargs)
-            key = page_key(request, group)
-            if group is None:
-                generation, cached = 0, cache.get(key)
-                cached = cached[1] if cached is not None else None
-            else:
-                generation, cached = get_with_generation(group, key)
-            if cached is not None:
-                return cached
-            response = view(request, *args, **kwargs)
-
-            def store(response):
-                if is_cacheable(request, response):
-                    timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
-                    if timeout > 0:
-                        set_with_generation(key, generation, response, timeout)
-
-            # A TemplateResponse (generic views, DRF) is rendered after the
-            # view returns: store it then, when the CSRF use is known too.
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response.add_post_render_callback(store)
-            else:
-                store(response)
-            return response
+            slot = getattr(request, "page_cache", None)
+            if slot is not None:
+                slot.group = group
+                if group is not None:
+                    # Read before the view reads its data: a change made while
+                    # the page is built bumps past it, and the entry is stale.
+                    slot.generation = slot.generations.get(group) or current_generation(group)
+            return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+class PageCacheMiddleware:
+    """First in MIDDLEWARE: answers anonymous GETs of marked views from the
+    cache, and keeps their responses as the other middleware left them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.generation_keys = {group: generation_key(group) for group in GROUPS}
+
+    def __call__(self, request):
+        if not is_anonymous_get(request) or page_cache_seconds() <= 0:
+            return self.get_response(request)
+        key = page_key(request, translation.get_language_from_request(request))
+        found = cache.get_many([key, *self.generation_keys.values()])
+        generations = {group: found.get(gen_key) for group, gen_key in self.generation_keys.items()}
+        entry = found.get(key)
+        if entry is not None:
+            group, generation, response = entry
+            if group is None or generations.get(group) == generation:
+                return response
+        request.page_cache = slot = _Slot(key, generations)
+        response = self.get_response(request)
+        if slot.group is not _Slot.UNMARKED and is_cacheable(request, response):
+            timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
+            if timeout > 0:
+                cache.set(key, (slot.group, slot.generation, response), timeout)
+        return response

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached anonymous page is answered before the rest run (and
+    # what it keeps is the response they all made). mysite/pagecache.py.
+    "mysite.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A main-database outage is a 503 with Retry-After, not a 500 (mysite/errors.py).
     "mysite.errors.DatabaseOutageMiddleware",

@@ -192,6 +192,8 @@ def test_org_chart_fragment_is_never_shared_between_staff_and_anonymous(client, 
 
 
 def view_counting(calls, set_cookie=False, csrf=False, session=False):
+    """A marked view behind PageCacheMiddleware, counting its calls."""
+
     @pagecache.cache_anonymous_page("polls")
     def view(request):
         calls.append(1)
@@ -204,7 +206,7 @@ def view_counting(calls, set_cookie=False, csrf=False, session=False):
             request.session["seen"] = True
         return response
 
-    return view
+    return pagecache.PageCacheMiddleware(view)
 
 
 def anonymous_request(**extra):
@@ -232,6 +234,34 @@ def test_a_plain_response_is_cached_and_any_other_cookie_skips_it():
     assert view(anonymous_request(HTTP_COOKIE="sessionid=abc")).content == b"page 2"  # a session: not anonymous
     assert view(anonymous_request(HTTP_COOKIE="messages=abc")).content == b"page 3"
     assert len(calls) == 3
+
+
+def test_an_unmarked_view_is_never_cached():
+    calls = []
+
+    def view(request):
+        calls.append(1)
+        return HttpResponse("unmarked")
+
+    middleware = pagecache.PageCacheMiddleware(view)
+    middleware(anonymous_request())
+    middleware(anonymous_request())
+    assert len(calls) == 2
+
+
+def test_a_hit_is_the_page_as_every_middleware_left_it(client):
+    """The middleware is first: a hit skips the others, so what it stored
+    must already carry their headers."""
+    question_with_choices()
+    url = reverse("polls:index")
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert not queries.captured_queries
+    for header in ("X-Frame-Options", "Content-Language", "Vary", "Content-Type"):
+        assert header in first.headers, header
+        assert second.headers[header] == first.headers[header], header
+    assert second.content == first.content
 
 
 def test_only_get_is_cached():
