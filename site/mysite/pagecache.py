@@ -238,12 +238,20 @@ class PageCacheMiddleware:
     """First in MIDDLEWARE: answers anonymous GETs of marked views from the
     cache, and keeps their responses as the other middleware left them."""
 
+    # Paths whose view is not marked, remembered per process so that their
+    # GETs (a poll's vote form, the org chart, /healthz) do not pay a cache
+    # round trip that can never hit. Which view a path reaches is fixed by
+    # the code, so nothing goes stale; the set is emptied when it reaches
+    # this size, which bounds its memory whatever paths are asked for.
+    UNMARKED_PATHS_MAX = 10_000
+
     def __init__(self, get_response):
         self.get_response = get_response
         self.generation_keys = {group: generation_key(group) for group in GROUPS}
+        self.unmarked_paths = set()
 
     def __call__(self, request):
-        if not is_anonymous_get(request) or page_cache_seconds() <= 0:
+        if request.path_info in self.unmarked_paths or not is_anonymous_get(request) or page_cache_seconds() <= 0:
             return self.get_response(request)
         key = page_key(request, translation.get_language_from_request(request))
         found = cache.get_many([key, *self.generation_keys.values()])
@@ -255,7 +263,11 @@ class PageCacheMiddleware:
                 return response
         request.page_cache = slot = _Slot(key, generations)
         response = self.get_response(request)
-        if slot.group is not _Slot.UNMARKED and is_cacheable(request, response):
+        if slot.group is _Slot.UNMARKED:
+            if len(self.unmarked_paths) >= self.UNMARKED_PATHS_MAX:
+                self.unmarked_paths.clear()
+            self.unmarked_paths.add(request.path_info)
+        elif is_cacheable(request, response):
             timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
             if timeout > 0:
                 cache.set(key, (slot.group, slot.generation, response), timeout)

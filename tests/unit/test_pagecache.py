@@ -249,6 +249,27 @@ def test_an_unmarked_view_is_never_cached():
     assert len(calls) == 2
 
 
+def test_an_unmarked_path_costs_no_cache_lookup_after_its_first_get(monkeypatch):
+    lookups = []
+
+    class CountingCache:
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get_many(self, keys):
+            lookups.append(keys)
+            return cache.get_many(keys)
+
+    monkeypatch.setattr(pagecache, "cache", CountingCache())
+    middleware = pagecache.PageCacheMiddleware(lambda request: HttpResponse("unmarked"))
+    for _ in range(3):
+        middleware(anonymous_request())
+    assert len(lookups) == 1
+    middleware.UNMARKED_PATHS_MAX = 1
+    middleware(RequestFactory().get("/another"))  # full: the set starts again
+    assert middleware.unmarked_paths == {"/another"}
+
+
 def test_a_hit_is_the_page_as_every_middleware_left_it(client):
     """The middleware is first: a hit skips the others, so what it stored
     must already carry their headers."""
