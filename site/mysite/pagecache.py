@@ -195,13 +195,12 @@ def is_cacheable(request, response):
 
 class _Slot:
     """What PageCacheMiddleware tells the view of an anonymous GET it could not
-    answer: the page's key and the generations read with it. The view's
-    marker (cache_anonymous_page) names the page's group."""
+    answer: the generations read with the page. The view's marker
+    (cache_anonymous_page) names the page's group."""
 
     UNMARKED = object()
 
-    def __init__(self, key, generations):
-        self.key = key
+    def __init__(self, generations):
         self.generations = generations
         self.group = self.UNMARKED
         self.generation = None
@@ -258,10 +257,10 @@ class PageCacheMiddleware:
         generations = {group: found.get(gen_key) for group, gen_key in self.generation_keys.items()}
         entry = found.get(key)
         if entry is not None:
-            group, generation, response = entry
+            generation, (group, response) = entry
             if group is None or generations.get(group) == generation:
                 return response
-        request.page_cache = slot = _Slot(key, generations)
+        request.page_cache = slot = _Slot(generations)
         response = self.get_response(request)
         if slot.group is _Slot.UNMARKED:
             if len(self.unmarked_paths) >= self.UNMARKED_PATHS_MAX:
@@ -270,5 +269,5 @@ class PageCacheMiddleware:
         elif is_cacheable(request, response):
             timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
             if timeout > 0:
-                cache.set(key, (slot.group, slot.generation, response), timeout)
+                set_with_generation(key, slot.generation, (slot.group, response), timeout)
         return response
