@@ -15,8 +15,10 @@ here by PID (also on Ctrl-C or a failure):
              of gunicorn's gthread workers, with the same processes x threads
              as daemon mode, the same virtualenv, code and /etc/polls/env;
 * gunicorn_libpython (only when asked for) - the same, but its Python is
-             Debian's libpython3.11.so, the library mod_wsgi runs Django in,
-             started by a four-line C launcher built here. Debian's
+             the libpython mod_wsgi runs Django in (Debian's libpython3.11.so,
+             or the optimized build Apache loads first when the deployment
+             has polls_app_libpython_optimized), started by a four-line C
+             launcher built here. Debian's
              /usr/bin/python3.11, which gunicorn runs on otherwise, is a
              separate, statically linked build of the interpreter; this
              target tells the servers' own cost apart from the interpreter
@@ -535,9 +537,23 @@ class ApacheTarget(Target):
         wait_for(self.base + HELLO_PATH, timeout, self.procs)
 
 
-def libpython_venv(venv, dest):
+def loaded_libpython(etc="/etc/apache2"):
+    """The library the deployed Apache loads before mod_wsgi (a LoadFile
+    line of the site's module, polls_app_libpython_optimized), or None."""
+    try:
+        with open(f"{etc}/mods-enabled/wsgi_venv.load") as f:
+            text = f.read()
+    except OSError:
+        return None
+    match = re.search(r'^LoadFile\s+"?([^"\s]+)"?\s*$', text, re.M)
+    return match.group(1) if match else None
+
+
+def libpython_venv(venv, dest, library=None):
     """A virtualenv at dest whose python is a launcher linked against the
-    shared libpython of venv's interpreter, sharing venv's packages."""
+    shared libpython of venv's interpreter, sharing venv's packages; with
+    `library` (a libpythonX.Y.so.1.0 elsewhere, of the same SONAME) the
+    launcher finds that one first."""
     query = (
         "import sysconfig as s; print(s.get_config_var('INCLUDEPY')); print(s.get_config_var('LIBDIR')); "
         "print(s.get_config_var('LDVERSION'))"
@@ -561,7 +577,7 @@ def libpython_venv(venv, dest):
             f"-I{include}",
             f"-L{libdir}",
             f"-lpython{ldversion}",
-            f"-Wl,-rpath,{libdir}",
+            f"-Wl,-rpath,{os.path.dirname(library) if library else libdir}",
         ],
         capture_output=True,
         text=True,
@@ -1128,7 +1144,9 @@ def main(argv=None):
     targets = {}
     for name in wanted:
         if name in GUNICORNS:
-            python = libpython_venv(layout["venv"], os.path.join(work, "libpython")) if name != "gunicorn" else None
+            python = None
+            if name != "gunicorn":
+                python = libpython_venv(layout["venv"], os.path.join(work, "libpython"), loaded_libpython())
             targets[name] = GunicornTarget(
                 ports[name],
                 work,

@@ -51,6 +51,23 @@ def _user_name():
             return NOT_AVAILABLE
 
 
+def loaded_libpython(maps_path="/proc/self/maps"):
+    """The path of the libpython this process runs, or None when Python is
+    linked into the program itself (Debian's python3, so runserver and
+    gunicorn) or the maps cannot be read. Under mod_wsgi it shows whether
+    Debian's libpython or the optimized build (the polls_app role's
+    polls_app_libpython_optimized) was loaded."""
+    try:
+        with open(maps_path) as maps:
+            for line in maps:
+                fields = line.split(None, 5)
+                if len(fields) == 6 and os.path.basename(fields[5].strip()).startswith("libpython"):
+                    return fields[5].strip()
+    except OSError:
+        return NOT_AVAILABLE
+    return NOT_AVAILABLE
+
+
 def detect_mode(environ):
     """'daemon', 'embedded' or 'not mod_wsgi', from the WSGI environ."""
     if "mod_wsgi.process_group" not in environ:
@@ -95,6 +112,7 @@ def runtime_info(environ):
         "user": _user_name(),
         "python_version": platform.python_version(),
         "python_prefix": sys.prefix,
+        "libpython": loaded_libpython(),
         "server_software": environ.get("SERVER_SOFTWARE"),
     }
 

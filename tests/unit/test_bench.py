@@ -85,6 +85,34 @@ def test_libpython_launcher_runs_the_shared_interpreter_with_the_venvs_packages(
     assert out == [str(tmp_path / "libpython"), "/usr", "True"]
 
 
+def test_loaded_libpython_is_the_load_files_loadfile(tmp_path):
+    (tmp_path / "mods-enabled").mkdir()
+    load = tmp_path / "mods-enabled" / "wsgi_venv.load"
+    assert bench.loaded_libpython(str(tmp_path)) is None
+    load.write_text('# Ansible managed\nLoadModule wsgi_module "/srv/polls/venv/mod_wsgi.so"\n')
+    assert bench.loaded_libpython(str(tmp_path)) is None
+    load.write_text(
+        '# Ansible managed\nLoadFile "/srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0"\n'
+        'LoadModule wsgi_module "/srv/polls/venv/mod_wsgi.so"\n'
+    )
+    assert bench.loaded_libpython(str(tmp_path)) == "/srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0"
+
+
+@pytest.mark.skipif(not shutil.which("gcc") or not Path("/usr/bin/python3").exists(), reason="needs gcc (scripts/test)")
+def test_libpython_launcher_finds_the_given_library_first(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    query = "import sysconfig; print(sysconfig.get_config_var('LIBDIR'), sysconfig.get_config_var('INSTSONAME'))"
+    libdir, soname = subprocess.check_output(["/usr/bin/python3", "-c", query], text=True).split()
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(Path(libdir) / soname, other / soname)
+    python = bench.libpython_venv(str(venv), str(tmp_path / "libpython"), str(other / soname))
+    linked = subprocess.run(["ldd", python], capture_output=True, text=True, check=True).stdout
+    assert f"{soname} => {other / soname}" in linked
+    assert subprocess.run([python, "-c", "print(1 + 1)"], capture_output=True, text=True, check=True).stdout == "2\n"
+
+
 def test_hello_is_mounted_ahead_of_django(tmp_path):
     conf = tmp_path / "polls-site.conf"
     conf.write_text("<VirtualHost *:*>\n    WSGIScriptAlias / /srv/polls/polls.wsgi\n</VirtualHost>\n")

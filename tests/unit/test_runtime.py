@@ -109,6 +109,28 @@ def test_process_facts():
     assert data["user"] == pwd.getpwuid(os.geteuid()).pw_name
 
 
+MAPS = """\
+55d0c0000000-55d0c0001000 r--p 00000000 fe:01 123 /usr/sbin/apache2
+7f2806200000-7f2806300000 r--p 00000000 fe:01 456 /srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0
+7f2806300000-7f2806400000 r-xp 00100000 fe:01 456 /srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0
+7f2806c8c000-7f2806c8d000 rw-p 00000000 00:00 0
+7f2806c8d000-7f2806c8e000 r--p 00000000 fe:01 789 /lib/x86_64-linux-gnu/libc.so.6
+"""
+
+
+def test_loaded_libpython_is_read_from_the_maps(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text(MAPS)
+    assert runtime_info_module.loaded_libpython(maps) == "/srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0"
+
+
+def test_no_libpython_when_python_is_linked_in_or_maps_are_unreadable(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text("".join(line + "\n" for line in MAPS.splitlines() if "libpython" not in line))
+    assert runtime_info_module.loaded_libpython(maps) is None
+    assert runtime_info_module.loaded_libpython(tmp_path / "missing") is None
+
+
 def test_never_raises_when_modules_are_broken(monkeypatch):
     def broken(name):
         raise RuntimeError("boom")

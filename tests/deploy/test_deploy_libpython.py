@@ -1,0 +1,168 @@
+"""polls_app_libpython_optimized: mod_wsgi on a PGO+LTO build of Debian's
+Python source, loaded by Apache before mod_wsgi; and back to Debian's library.
+
+The build compiles Python (about 20 minutes on 2 cores), from the source of
+the installed Debian version, fetched from the host's apt mirrors. This
+machine's mirror serves the source of Debian's main suite only, not of its
+security updates, so the tests first install the python3.11 packages of the
+newest version whose source the mirror does serve (`source_version_served`).
+
+Marked mode_switch: run after the tests of the deployed stack (it restarts
+Apache twice); the last test puts the deployment back on Debian's library.
+"""
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from functools import cmp_to_key
+from pathlib import Path
+
+import pytest
+import requests
+
+from deploylib import assert_playbook_ok, daemon_processes, run_playbook, wait_for_http
+
+pytestmark = [pytest.mark.deploy, pytest.mark.mode_switch]
+
+ON = ("-e", '{"polls_app_libpython_optimized": true}')
+LIBPYTHON_DIR = Path("/srv/polls/libpython")
+DEBIAN_LIBPYTHON = "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"
+LOAD_FILE = Path("/etc/apache2/mods-available/wsgi_venv.load")
+SOURCE_PACKAGE = "python3.11"
+
+
+def apt_source_lists(work):
+    """apt-get options reading the host's apt sources as deb-src, in a private
+    directory (as files/build-libpython does)."""
+    lists = Path(work, "sources.list.d")
+    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
+        Path(work, sub).mkdir(parents=True)
+    for source in Path("/etc/apt/sources.list.d").glob("*.sources"):
+        (lists / source.name).write_text(re.sub(r"(?m)^Types:.*$", "Types: deb-src", source.read_text()))
+    return [
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={lists}",
+        "-o",
+        f"Dir::State::Lists={work}/lists",
+        "-o",
+        f"Dir::Cache={work}/cache",
+        "-o",
+        "APT::Sandbox::User=root",
+    ]
+
+
+def source_version_served():
+    """The newest version of python3.11 whose source the mirrors serve (an
+    index may list versions whose files are missing)."""
+    with tempfile.TemporaryDirectory() as work:
+        options = apt_source_lists(work)
+        subprocess.run(["apt-get", "-q", *options, "update"], check=True, capture_output=True)
+        showsrc = subprocess.run(
+            ["apt-cache", *options, "showsrc", SOURCE_PACKAGE], check=True, capture_output=True, text=True
+        ).stdout
+        versions = sorted(set(re.findall(r"(?m)^Version: (\S+)$", showsrc)), key=cmp_to_key(compare_versions))
+        for version in reversed(versions):
+            fetch = subprocess.run(
+                ["apt-get", "-q", *options, "source", "--download-only", "--dsc-only", f"{SOURCE_PACKAGE}={version}"],
+                cwd=work,
+                capture_output=True,
+            )
+            if fetch.returncode == 0:
+                return version
+    pytest.fail(f"the mirrors serve no source of {SOURCE_PACKAGE}")
+
+
+def compare_versions(a, b):
+    """-1, 0 or 1, as Debian orders versions."""
+    if a == b:
+        return 0
+    return -1 if subprocess.run(["dpkg", "--compare-versions", a, "lt", b]).returncode == 0 else 1
+
+
+def install_python_version(version):
+    """Every installed binary package of python3.11's source, at `version`."""
+    listing = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${binary:Package} ${source:Package} ${db:Status-Status}\n"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    packages = [
+        name.split(":")[0]
+        for name, source, status in (line.split() for line in listing.splitlines() if line.count(" ") == 2)
+        if source == SOURCE_PACKAGE and status == "installed"
+    ]
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "--allow-downgrades", *[f"{p}={version}" for p in packages]],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def libpythons_mapped():
+    """The libpython files mapped by Apache's parent and its mod_wsgi daemons."""
+    pids = [Path("/run/apache2/apache2.pid").read_text().strip()] + [pid for pid, _user in daemon_processes()]
+    found = set()
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+            fields = line.split(None, 5)
+            if len(fields) == 6 and os.path.basename(fields[5]).startswith("libpython"):
+                found.add(fields[5].strip())
+    return found
+
+
+def runtime(site):
+    return requests.get(site.url("/runtime/json"), timeout=10).json()
+
+
+def pages_answer(site):
+    for path in ("/", "/polls/", "/services/", "/runtime/", "/healthz"):
+        response = requests.get(site.url(path), timeout=30)
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+
+
+def test_optimized_libpython_is_built_and_loaded(deployed_site):
+    version = source_version_served()
+    install_python_version(version)
+    started = time.time()
+    run = run_playbook(*ON, name="deploy-libpython")
+    assert_playbook_ok(run)
+    wait_for_http(deployed_site.url("/"))
+
+    library = LIBPYTHON_DIR / version / "libpython3.11.so.1.0"
+    assert library.is_file(), sorted(map(str, LIBPYTHON_DIR.glob("*/*")))
+    assert library.stat().st_mtime >= started, "the library was not built by this run"
+    assert [p.name for p in LIBPYTHON_DIR.iterdir()] == [version]
+    # The same SONAME as Debian's, so mod_wsgi's own dependency resolves to it.
+    dynamic = subprocess.run(["objdump", "-p", str(library)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"SONAME\s+libpython3\.11\.so\.1\.0", dynamic)
+    assert library.read_bytes() != Path(DEBIAN_LIBPYTHON).read_bytes()
+    assert f'LoadFile "{library}"' in LOAD_FILE.read_text().splitlines()
+
+    assert libpythons_mapped() == {str(library)}
+    info = runtime(deployed_site)
+    assert info["mode"] == "daemon"
+    assert info["libpython"] == str(library)
+    pages_answer(deployed_site)
+
+
+def test_optimized_libpython_rerun_builds_nothing(deployed_site):
+    run = run_playbook(*ON, name="deploy-libpython-again")
+    assert_playbook_ok(run)
+    assert run.recap()["changed"] == 0, run.changed_tasks()
+
+
+def test_back_to_debians_libpython(deployed_site):
+    run = run_playbook(name="deploy-debian-libpython")
+    assert_playbook_ok(run)
+    wait_for_http(deployed_site.url("/"))
+    assert not LIBPYTHON_DIR.exists()
+    assert "LoadFile" not in LOAD_FILE.read_text()
+    assert libpythons_mapped() == {DEBIAN_LIBPYTHON}
+    assert runtime(deployed_site)["libpython"] == DEBIAN_LIBPYTHON
+    pages_answer(deployed_site)
