@@ -162,6 +162,24 @@ def daemon_processes():
     return [(pid, user) for pid, ppid, user, _command in rows if ppid == parent]
 
 
+def apache_workers():
+    """PIDs of this machine's Apache worker processes (the parent's children
+    that are not mod_wsgi daemons)."""
+    ps = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True, check=True)
+    rows = [line.split(None, 2) for line in ps.stdout.splitlines()]
+    parent = apache_pid()
+    return [pid for pid, ppid, command in rows if ppid == parent and "(wsgi:" not in command]
+
+
+def apache_server_limit():
+    """ServerLimit of the running MPM's configuration (the httpd role's mpm file)."""
+    for mpm in ("event", "worker"):
+        path = Path(f"/etc/apache2/mods-enabled/mpm_{mpm}.conf")
+        if path.exists():
+            return int(re.search(r"^\s*ServerLimit\s+(\d+)", path.read_text(), re.M).group(1))
+    raise AssertionError("no threaded MPM is enabled")
+
+
 def apache_pid():
     """The Apache parent's PID (to show something happened without a restart)."""
     for path in ("/run/apache2/apache2.pid", "/var/run/apache2/apache2.pid"):

@@ -51,21 +51,31 @@ def _user_name():
             return NOT_AVAILABLE
 
 
+def mapped_libpythons(maps_path="/proc/self/maps"):
+    """Every libpython file a process maps (its /proc/PID/maps), in order;
+    empty when Python is linked into the program itself or the maps cannot
+    be read. More than one means two interpreters' libraries were loaded."""
+    found = []
+    try:
+        with open(maps_path) as maps:
+            for line in maps:
+                fields = line.split(None, 5)
+                if len(fields) == 6 and os.path.basename(fields[5].strip()).startswith("libpython"):
+                    if fields[5].strip() not in found:
+                        found.append(fields[5].strip())
+    except OSError:
+        return []
+    return found
+
+
 def loaded_libpython(maps_path="/proc/self/maps"):
     """The path of the libpython this process runs, or None when Python is
     linked into the program itself (Debian's python3, so runserver and
     gunicorn) or the maps cannot be read. Under mod_wsgi it shows whether
     Debian's libpython or the optimized build (the polls_app role's
     polls_app_libpython_optimized) was loaded."""
-    try:
-        with open(maps_path) as maps:
-            for line in maps:
-                fields = line.split(None, 5)
-                if len(fields) == 6 and os.path.basename(fields[5].strip()).startswith("libpython"):
-                    return fields[5].strip()
-    except OSError:
-        return NOT_AVAILABLE
-    return NOT_AVAILABLE
+    libraries = mapped_libpythons(maps_path)
+    return libraries[0] if libraries else NOT_AVAILABLE
 
 
 def detect_mode(environ):

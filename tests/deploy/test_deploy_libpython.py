@@ -14,15 +14,14 @@ Apache twice); the last test puts the deployment back on Debian's library.
 import os
 import re
 import subprocess
-import tempfile
 import time
-from functools import cmp_to_key
 from pathlib import Path
 
 import pytest
 import requests
 
 from deploylib import assert_playbook_ok, daemon_processes, run_playbook, wait_for_http
+from runtime.info import mapped_libpythons
 
 pytestmark = [pytest.mark.deploy, pytest.mark.mode_switch]
 
@@ -33,54 +32,19 @@ LOAD_FILE = Path("/etc/apache2/mods-available/wsgi_venv.load")
 SOURCE_PACKAGE = "python3.11"
 
 
-def apt_source_lists(work):
-    """apt-get options reading the host's apt sources as deb-src, in a private
-    directory (as files/build-libpython does)."""
-    lists = Path(work, "sources.list.d")
-    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
-        Path(work, sub).mkdir(parents=True)
-    for source in Path("/etc/apt/sources.list.d").glob("*.sources"):
-        (lists / source.name).write_text(re.sub(r"(?m)^Types:.*$", "Types: deb-src", source.read_text()))
-    return [
-        "-o",
-        "Dir::Etc::SourceList=/dev/null",
-        "-o",
-        f"Dir::Etc::SourceParts={lists}",
-        "-o",
-        f"Dir::State::Lists={work}/lists",
-        "-o",
-        f"Dir::Cache={work}/cache",
-        "-o",
-        "APT::Sandbox::User=root",
-    ]
+BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "ansible/roles/polls_app/files/build-libpython"
 
 
 def source_version_served():
-    """The newest version of python3.11 whose source the mirrors serve (an
-    index may list versions whose files are missing)."""
-    with tempfile.TemporaryDirectory() as work:
-        options = apt_source_lists(work)
-        subprocess.run(["apt-get", "-q", *options, "update"], check=True, capture_output=True)
-        showsrc = subprocess.run(
-            ["apt-cache", *options, "showsrc", SOURCE_PACKAGE], check=True, capture_output=True, text=True
-        ).stdout
-        versions = sorted(set(re.findall(r"(?m)^Version: (\S+)$", showsrc)), key=cmp_to_key(compare_versions))
-        for version in reversed(versions):
-            fetch = subprocess.run(
-                ["apt-get", "-q", *options, "source", "--download-only", "--dsc-only", f"{SOURCE_PACKAGE}={version}"],
-                cwd=work,
-                capture_output=True,
-            )
-            if fetch.returncode == 0:
-                return version
-    pytest.fail(f"the mirrors serve no source of {SOURCE_PACKAGE}")
-
-
-def compare_versions(a, b):
-    """-1, 0 or 1, as Debian orders versions."""
-    if a == b:
-        return 0
-    return -1 if subprocess.run(["dpkg", "--compare-versions", a, "lt", b]).returncode == 0 else 1
+    """The newest version of python3.11 whose source the mirrors serve, as the
+    role's build script finds it (an index may list versions whose files are
+    missing)."""
+    versions = subprocess.run(
+        ["bash", str(BUILD_SCRIPT), "--source-versions"], check=True, capture_output=True, text=True
+    ).stdout.split()
+    if not versions:
+        pytest.fail(f"the mirrors serve no source of {SOURCE_PACKAGE}")
+    return versions[0]
 
 
 def install_python_version(version):
@@ -107,13 +71,7 @@ def install_python_version(version):
 def libpythons_mapped():
     """The libpython files mapped by Apache's parent and its mod_wsgi daemons."""
     pids = [Path("/run/apache2/apache2.pid").read_text().strip()] + [pid for pid, _user in daemon_processes()]
-    found = set()
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
-            fields = line.split(None, 5)
-            if len(fields) == 6 and os.path.basename(fields[5]).startswith("libpython"):
-                found.add(fields[5].strip())
-    return found
+    return {library for pid in pids for library in mapped_libpythons(f"/proc/{pid}/maps")}
 
 
 def runtime(site):

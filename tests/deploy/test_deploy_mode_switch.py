@@ -67,11 +67,12 @@ def test_embedded_mode_deploy_costs_a_graceful_restart(deployed_site, tmp_path):
     import json
     import uuid
 
-    from deploylib import BoundedLoad, apache_pid, changed_site_copy, wait_until
+    from deploylib import BoundedLoad, apache_pid, apache_workers, changed_site_copy, wait_until
 
     marker = uuid.uuid4().hex
     changed = changed_site_copy(tmp_path, marker)
     apache_before = apache_pid()
+    workers_before = set(apache_workers())
     with BoundedLoad(deployed_site.url("/polls/"), workers=6, max_seconds=300) as load:
         run = run_playbook(
             "-e",
@@ -96,6 +97,19 @@ def test_embedded_mode_deploy_costs_a_graceful_restart(deployed_site, tmp_path):
     assert "httpd : Reload apache2" in changed, changed
     assert apache_pid() == apache_before  # graceful: same parent, new children
     assert load.result.requests > 50, load.result.summary()
+    # Every process of the new generation starts, not only those whose slots
+    # the old one had left free when it began (the MPM's MinSpareThreads).
+    all_new_processes(runtime(deployed_site)["maximum_processes"], workers_before)
+
+
+def all_new_processes(expected, workers_before):
+    from deploylib import apache_workers, wait_until
+
+    def settled():
+        workers = set(apache_workers())
+        return len(workers) == expected and not workers & workers_before
+
+    wait_until(settled, timeout=30, what=f"{expected} Apache processes of the new generation")
 
 
 def test_switch_back_to_daemon_mode(deployed_site):
@@ -107,4 +121,15 @@ def test_switch_back_to_daemon_mode(deployed_site):
     assert info["mode"] == "daemon" and info["user"] == "polls"
     assert {user for _, user in daemon_processes()} == {"polls"}
     assert running_mpm() == "worker"
+    site_still_works(deployed_site)
+
+
+def test_graceful_restart_brings_back_every_apache_process(deployed_site):
+    """A graceful restart (a reload, logrotate's, an operator's) ends with the
+    whole fixed set of Apache processes, in daemon mode as in embedded mode."""
+    from deploylib import apache_server_limit, apache_workers
+
+    workers_before = set(apache_workers())
+    subprocess.run(["apache2ctl", "graceful"], check=True, capture_output=True)
+    all_new_processes(apache_server_limit(), workers_before)
     site_still_works(deployed_site)

@@ -96,6 +96,18 @@ def test_apache_listens_on_loopback_only(deployed_site):
         assert addresses <= {"127.0.0.1", "[::1]"}, (port, addresses)
 
 
+def test_connections_are_spread_over_a_socket_per_bucket(deployed_site):
+    """ListenCoresBucketsRatio: one SO_REUSEPORT socket per cores/ratio for
+    every address, so the kernel, not the first process awake, shares new
+    connections among Apache's processes."""
+    conf = Path("/etc/apache2/conf-enabled/performance.conf").read_text()
+    ratio = int(re.search(r"^ListenCoresBucketsRatio (\d+)$", conf, re.M).group(1))
+    buckets = max(1, os.cpu_count() // ratio)
+    ss = subprocess.run(["ss", "-Hltn", "sport = :443"], capture_output=True, text=True, check=True).stdout
+    sockets = [line.split()[3] for line in ss.splitlines()]
+    assert sorted(sockets) == sorted(["127.0.0.1:443", "[::1]:443"] * buckets), sockets
+
+
 def test_server_header_names_no_version(deployed_site):
     response = requests.get(deployed_site.url("/"), timeout=10)
     assert response.headers["Server"] == "Apache"

@@ -124,6 +124,17 @@ def test_loaded_libpython_is_read_from_the_maps(tmp_path):
     assert runtime_info_module.loaded_libpython(maps) == "/srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0"
 
 
+def test_every_libpython_mapped_is_listed_once(tmp_path):
+    maps = tmp_path / "maps"
+    debian = "7f2806500000-7f2806600000 r--p 00000000 fe:01 111 /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0\n"
+    maps.write_text(MAPS + debian)
+    assert runtime_info_module.mapped_libpythons(maps) == [
+        "/srv/polls/libpython/3.11.2-6+deb12u8/libpython3.11.so.1.0",
+        "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+    ]
+    assert runtime_info_module.mapped_libpythons(tmp_path / "missing") == []
+
+
 def test_no_libpython_when_python_is_linked_in_or_maps_are_unreadable(tmp_path):
     maps = tmp_path / "maps"
     maps.write_text("".join(line + "\n" for line in MAPS.splitlines() if "libpython" not in line))
