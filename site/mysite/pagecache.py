@@ -9,11 +9,16 @@ and their pages are the same for all of them in a given language. So:
   answered before any other middleware runs (sessions, CSRF, locale,
   authentication...), which halves the CPU a cached page costs; what it
   keeps is the response as every middleware left it, headers included;
-- a page that carries a CSRF token (a form: the poll's vote form, the
-  services' language switcher) is never cached whole: its view caches the
-  data it looks up (get_with_generation) and its template caches the part
-  that hits the database with Django's {% cache %} tag, with the generation
-  in the tag's key; the token stays outside.
+- a page with a form (the poll's vote form, the services' language
+  switcher) is cached whole too, with a stand-in for its CSRF token: while
+  the middleware builds an entry, the template's csrf_token is a random
+  string of a token's length (csrf_token_stand_in, a context processor), and
+  every response, hit or miss, gets the stand-in replaced by a token of the
+  visitor's own and the CSRF cookie set, as CsrfViewMiddleware would
+  (fill_csrf_token). A view calling get_token() itself is still never cached;
+- on a miss, the views of pages with a form also cache the data they look up
+  (get_with_generation) and their templates the part that hits the database
+  ({% cache %} tag, the generation in its key), so a miss is cheap too.
 
 Invalidation: every data group ("polls", "orgs") has a generation number in
 the default cache (Redis when deployed, so all processes see the same one).
@@ -49,14 +54,18 @@ A Redis outage does not break pages: django-redis turns errors into misses
 
 import functools
 import hashlib
+import secrets
 import time
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, CsrfViewMiddleware, get_token
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 
 GROUPS = ("polls", "orgs")
 
@@ -152,8 +161,8 @@ def fragment_context(generation):
 
 
 # Cookies an anonymous page does not depend on: the language cookie has
-# already chosen the language (in the key), and the CSRF cookie only matters
-# to pages with a form, which are never cached whole. Any other cookie (the
+# already chosen the language (in the key), and the CSRF cookie only decides
+# the token put into a page with a form after the cache. Any other cookie (the
 # session: a logged-in user; messages) and the request skips the cache.
 def _ignorable_cookies():
     return {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
@@ -204,6 +213,53 @@ class _Slot:
         self.generations = generations
         self.group = self.UNMARKED
         self.generation = None
+        # The CSRF token's stand-in, once the page's template has shown it.
+        self.csrf_stand_in = None
+
+
+# --- pages with a form: the CSRF token's stand-in ----------------------------
+
+# A token's length, so the page's Content-Length holds once it is replaced;
+# random, so no text a visitor can write (a question, a group's label) can
+# pass for it. Each process has its own, and an entry says which it holds.
+_CSRF_STAND_IN = secrets.token_hex(CSRF_TOKEN_LENGTH // 2)
+
+
+def csrf_token_stand_in(request):
+    """Context processor (after Django's own csrf one, which it overrides):
+    while PageCacheMiddleware builds an entry for a marked view, csrf_token is
+    the stand-in; anywhere else Django's token, untouched."""
+    slot = getattr(request, "page_cache", None)
+    if slot is None or slot.group is _Slot.UNMARKED or settings.CSRF_USE_SESSIONS:
+        return {}
+
+    def shown():
+        # Only once the template shows it: a page without a form stays a page
+        # that sets no cookie.
+        slot.csrf_stand_in = _CSRF_STAND_IN
+        return _CSRF_STAND_IN
+
+    return {"csrf_token": SimpleLazyObject(shown)}
+
+
+# Only its cookie handling is used, never its checks: a GET needs none.
+_csrf_middleware = CsrfViewMiddleware(lambda request: None)
+
+
+def fill_csrf_token(request, response, stand_in):
+    """Put a token of this visitor's own where the stand-in is, and set the
+    CSRF cookie, exactly as CsrfViewMiddleware does for a page that shows a
+    token: the visitor's secret (from their cookie, or a new one), masked
+    afresh for every response."""
+    _csrf_middleware.process_request(request)
+    token = get_token(request)
+    response.content = response.content.replace(stand_in.encode(), token.encode())
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    _csrf_middleware.process_response(request, response)
+    # The body holds this visitor's token: no shared cache may hand it on.
+    patch_cache_control(response, private=True)
+    return response
 
 
 def cache_anonymous_page(group=None):
@@ -257,9 +313,9 @@ class PageCacheMiddleware:
         generations = {group: found.get(gen_key) for group, gen_key in self.generation_keys.items()}
         entry = found.get(key)
         if entry is not None:
-            generation, (group, response) = entry
+            generation, (group, response, csrf_stand_in) = entry
             if group is None or generations.get(group) == generation:
-                return response
+                return fill_csrf_token(request, response, csrf_stand_in) if csrf_stand_in else response
         request.page_cache = slot = _Slot(generations)
         response = self.get_response(request)
         if slot.group is _Slot.UNMARKED:
@@ -269,5 +325,7 @@ class PageCacheMiddleware:
         elif is_cacheable(request, response):
             timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
             if timeout > 0:
-                set_with_generation(key, slot.generation, (slot.group, response), timeout)
-        return response
+                set_with_generation(key, slot.generation, (slot.group, response, slot.csrf_stand_in), timeout)
+        # Stored (pickled) before this: the entry keeps the stand-in, and
+        # this response gets its token like a hit's.
+        return fill_csrf_token(request, response, slot.csrf_stand_in) if slot.csrf_stand_in else response

@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # A cached page's CSRF token is a stand-in until it is served.
+                "mysite.pagecache.csrf_token_stand_in",
             ],
         },
     },

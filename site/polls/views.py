@@ -2,9 +2,10 @@
 
 Additions: votes are counted with an F() expression (N concurrent votes count
 N), a choice of another question is rejected, every vote is logged to the
-`polls` logger, and the pages are served from the cache: the index and the
-results page whole to anonymous visitors, the detail page's question and
-choices (its vote form's CSRF token never) -- mysite.pagecache, polls.cache.
+`polls` logger, and the pages are served whole from the cache to anonymous
+visitors (the detail page with a vote form token of each visitor's own), the
+detail page's question and choices also on a miss -- mysite.pagecache,
+polls.cache.
 """
 
 import logging
@@ -48,6 +49,7 @@ class IndexView(generic.ListView):
         return cache_until(response, coming) if coming else response
 
 
+@method_decorator(cache_anonymous_page("polls"), name="dispatch")
 class DetailView(generic.DetailView):
     model = Question
     template_name = "polls/detail.html"
@@ -67,8 +69,7 @@ class DetailView(generic.DetailView):
         return super().get_context_data(**kwargs, **fragment_context(self.cache_generation))
 
 
-@method_decorator(cache_anonymous_page("polls"), name="dispatch")
-class ResultsView(DetailView):
+class ResultsView(DetailView):  # cached whole as DetailView is
     template_name = "polls/results.html"
 
     def get_context_data(self, **kwargs):

@@ -295,6 +295,160 @@ def test_only_get_is_cached():
     assert len(calls) == 2
 
 
+# --- pages with a form: cached whole, a token of each visitor's own -----------
+
+
+def form_view(calls, status=200):
+    """A marked view whose template shows a CSRF token, behind the middleware."""
+    from django.template import engines
+
+    template = engines["django"].from_string('<form method="post">{% csrf_token %}</form> page {{ n }}')
+
+    @pagecache.cache_anonymous_page("polls")
+    def view(request):
+        calls.append(1)
+        return HttpResponse(template.render({"n": len(calls)}, request), status=status)
+
+    return pagecache.PageCacheMiddleware(view)
+
+
+def token_of(response):
+    import re
+
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content).group(1).decode()
+
+
+def secret_of(token):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    return _unmask_cipher_token(token)
+
+
+def test_a_page_with_a_form_is_cached_whole_with_a_token_of_each_visitors_own():
+    calls = []
+    view = form_view(calls)
+    first, second = view(anonymous_request()), view(anonymous_request())
+    assert len(calls) == 1  # the second is a hit: the view did not run
+    assert b"page 1" in second.content
+    for response in (first, second):
+        assert pagecache._CSRF_STAND_IN.encode() not in response.content
+        # The form's token is of the secret the cookie gives this visitor.
+        assert secret_of(token_of(response)) == response.cookies["csrftoken"].value
+        assert "Cookie" in response["Vary"]
+        assert "private" in response["Cache-Control"]  # no shared cache may keep a visitor's token
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+
+
+def test_the_cached_entry_holds_the_stand_in_and_no_visitors_token():
+    from django.utils import translation
+
+    calls = []
+    view = form_view(calls)
+    request = anonymous_request()
+    served = view(request)
+    generation, (group, stored, stand_in) = cache.get(
+        pagecache.page_key(request, translation.get_language_from_request(request))
+    )
+    assert stand_in == pagecache._CSRF_STAND_IN and stand_in.encode() in stored.content
+    assert token_of(served).encode() not in stored.content
+    assert not stored.cookies and "private" not in stored.get("Cache-Control", "")
+
+
+def test_a_visitor_with_a_csrf_cookie_keeps_its_secret_on_a_hit():
+    calls = []
+    view = form_view(calls)
+    view(anonymous_request())
+    secret = "a" * 32
+    hit = view(anonymous_request(HTTP_COOKIE=f"csrftoken={secret}"))
+    assert len(calls) == 1
+    assert secret_of(token_of(hit)) == secret
+    assert hit.cookies["csrftoken"].value == secret
+
+
+def test_a_malformed_csrf_cookie_gets_a_new_secret_on_a_hit():
+    calls = []
+    view = form_view(calls)
+    view(anonymous_request())
+    hit = view(anonymous_request(HTTP_COOKIE="csrftoken=not!a!token"))
+    assert secret_of(token_of(hit)) == hit.cookies["csrftoken"].value != "not!a!token"
+
+
+def test_a_page_with_a_form_that_is_not_cached_still_gets_a_real_token():
+    calls = []
+    view = form_view(calls, status=404)
+    for _ in range(2):
+        response = view(anonymous_request())
+        assert secret_of(token_of(response)) == response.cookies["csrftoken"].value
+        assert pagecache._CSRF_STAND_IN.encode() not in response.content
+    assert len(calls) == 2  # a 404 is never cached
+
+
+def test_a_page_without_a_form_sets_no_csrf_cookie(client):
+    question_with_choices()
+    for _ in range(2):
+        response = client.get(reverse("polls:index"))
+        assert "csrftoken" not in response.cookies
+
+
+def test_a_cached_detail_page_is_served_whole_and_its_token_votes(monkeypatch):
+    from django.test import Client
+
+    from polls import views
+
+    question, choices = question_with_choices()
+    url = reverse("polls:detail", args=(question.pk,))
+    Client().get(url)  # fills the cache
+    renders = []
+    real = views.DetailView.get_context_data
+    monkeypatch.setattr(views.DetailView, "get_context_data", lambda self, **kw: renders.append(1) or real(self, **kw))
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(url)
+    assert renders == []  # whole from the cache
+    assert page["Content-Length"] == str(len(page.content))
+    vote = visitor.post(
+        reverse("polls:vote", args=(question.pk,)),
+        {"choice": choices[1].pk, "csrfmiddlewaretoken": token_of(page)},
+    )
+    assert vote.status_code == 302, vote.content
+    choices[1].refresh_from_db()
+    assert choices[1].votes == 1
+
+
+def test_another_visitors_token_from_a_cached_page_is_refused():
+    from django.test import Client
+
+    question, choices = question_with_choices()
+    url = reverse("polls:detail", args=(question.pk,))
+    someone_else = Client().get(url)
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(url)
+    vote = visitor.post(
+        reverse("polls:vote", args=(question.pk,)),
+        {"choice": choices[0].pk, "csrfmiddlewaretoken": token_of(someone_else)},
+    )
+    assert vote.status_code == 403
+    choices[0].refresh_from_db()
+    assert choices[0].votes == 0
+
+
+def test_a_cached_org_chart_page_is_served_whole(client, db, monkeypatch):
+    from services.models import Group, Org
+    from services.views import org_chart
+
+    org = Org.objects.create(label="Acme")
+    Group.objects.create(org=org, label="Engineering")
+    url = reverse("services:org_chart_page", args=[org.pk])
+    first = client.get(url)
+    lookups = []
+    real = org_chart.cached_org
+    monkeypatch.setattr(org_chart, "cached_org", lambda *a: lookups.append(a) or real(*a))
+    client.cookies.clear()
+    second = client.get(url)
+    assert lookups == []
+    assert second.status_code == 200 and b"Engineering" in second.content
+    assert token_of(second) != token_of(first)
+
+
 # --- languages stay apart ------------------------------------------------------
 
 

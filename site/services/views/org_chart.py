@@ -2,22 +2,23 @@
 the store the request chooses (?store=mysql|mongo) -- the same store code the
 REST API uses, so the page shows exactly what the API would answer.
 
-The page has a per-visitor part (who is logged in, the language switcher's
-CSRF token) and is never cached whole: the org comes from the page cache and
-the chart (groups and tree) is a {% cache %} fragment of the template keyed by
-the "orgs" generation, so its groups are read only when that misses."""
+Anonymous visitors get the page whole from the page cache, with a language
+switcher token of their own (mysite.pagecache). A logged-in visitor's page
+(their name, the staff's links) is never cached whole; for theirs and for a
+miss, the org comes from the page cache and the chart (groups and tree) is a
+{% cache %} fragment of the template keyed by the "orgs" generation, so its
+groups are read only when that misses."""
 
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.cache import never_cache
 
-from mysite.pagecache import fragment_context
+from mysite.pagecache import cache_anonymous_page, fragment_context
 from services import stores, tree
 from services.views.common import cached_org, lazy_groups, store_page
 
 
-@never_cache
+@cache_anonymous_page("orgs")
 @store_page()
 def org_chart_page(request, store_name, org_id):
     org, generation = cached_org(store_name, org_id)
