@@ -1,7 +1,7 @@
 """polls_app_libpython_optimized: mod_wsgi on a PGO+LTO build of Debian's
 Python source, loaded by Apache before mod_wsgi; and back to Debian's library.
 
-The build compiles Python (about 20 minutes on 2 cores), from the source of
+The build compiles Python (about 5 minutes on 2 cores), from the source of
 the installed Debian version, fetched from the host's apt mirrors. This
 machine's mirror serves the source of Debian's main suite only, not of its
 security updates, so the tests first install the python3.11 packages of the
