@@ -354,6 +354,53 @@ def test_the_cached_entry_holds_the_stand_in_and_no_visitors_token():
     assert not stored.cookies and "private" not in stored.get("Cache-Control", "")
 
 
+def test_random_csrf_strings_are_djangos_alphabet_and_length_and_never_repeat():
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+
+    drawn = [pagecache.random_csrf_string() for _ in range(200)]
+    assert all(len(s) == CSRF_SECRET_LENGTH and set(s) <= set(CSRF_ALLOWED_CHARS) for s in drawn)
+    assert len(set(drawn)) == len(drawn)
+    assert len(pagecache.random_csrf_string(100)) == 100  # more than one draw of bytes
+
+
+def test_random_csrf_strings_give_every_character_the_same_chance():
+    """A plain byte % 62 would make the first 8 characters 5/4 as likely as the
+    rest (256 = 4 x 62 + 8): about 1290 against 1030 draws each here."""
+    from collections import Counter
+
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+
+    counts = Counter("".join(pagecache.random_csrf_string() for _ in range(2000)))
+    expected = 2000 * 32 / len(CSRF_ALLOWED_CHARS)
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert all(abs(n - expected) < 0.15 * expected for n in counts.values()), counts
+
+
+def test_visitor_csrf_token_is_what_djangos_check_accepts():
+    from django.middleware.csrf import CSRF_TOKEN_LENGTH, _check_token_format, _does_token_match
+
+    request = anonymous_request()
+    first = pagecache.visitor_csrf_token(request)
+    secret = request.META["CSRF_COOKIE"]  # a new secret, for the response's cookie
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    second = pagecache.visitor_csrf_token(request)
+    for token in (first, second):
+        assert len(token) == CSRF_TOKEN_LENGTH
+        _check_token_format(token)
+        assert _does_token_match(token, secret)
+        assert secret_of(token) == secret
+    assert first != second  # masked afresh, the secret kept
+    assert request.META["CSRF_COOKIE"] == secret
+    assert not _does_token_match(first, "b" * 32)
+
+
+def test_visitor_csrf_token_keeps_the_secret_of_the_visitors_cookie():
+    request = anonymous_request()
+    request.META["CSRF_COOKIE"] = secret = "Z9" * 16
+    assert secret_of(pagecache.visitor_csrf_token(request)) == secret
+    assert request.META["CSRF_COOKIE"] == secret
+
+
 def test_a_visitor_with_a_csrf_cookie_keeps_its_secret_on_a_hit():
     calls = []
     view = form_view(calls)
