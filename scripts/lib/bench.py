@@ -334,9 +334,9 @@ def runtime_user():
 
 def module_includes(kind, mpm, etc="/etc/apache2"):
     """Include lines for the deployed server's enabled modules of one kind
-    ("load" or "conf"), with its MPM swapped for the mode's (mpm_worker in
-    daemon mode, mpm_event in embedded mode: polls_app_httpd_mpm), so each
-    mode runs under its own MPM whichever mode is deployed."""
+    ("load" or "conf"), with its MPM swapped for the mode's
+    (polls_app_httpd_mpm, as rendered for that mode), so each mode runs under
+    its own MPM whichever mode is deployed."""
     enabled = sorted(
         name for name in os.listdir(f"{etc}/mods-enabled") if name.endswith(f".{kind}") and not name.startswith("mpm_")
     )

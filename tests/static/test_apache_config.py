@@ -176,14 +176,16 @@ def test_embedded_mode_directives(tmp_path):
 
 
 def test_each_mode_names_its_mpm(tmp_path):
-    """Daemon mode runs under the worker MPM, embedded mode under event (whose
-    sizing polls-wsgi.conf sets): polls_app_httpd_mpm, read by the playbook and
-    by scripts/bench."""
-    for mode, mpm in (("daemon", "worker"), ("embedded", "event")):
+    """Both modes run under the worker MPM (polls_app_httpd_mpm, read by the
+    playbook and by scripts/bench); in embedded mode polls-wsgi.conf sizes
+    whichever threaded MPM is loaded, and another MPM can still be chosen."""
+    for mode in ("daemon", "embedded"):
         conf = render(mode, tmp_path / mode)
-        assert (tmp_path / mode / "mpm").read_text() == f"{mpm}\n"
-        if mode == "embedded":
-            assert "<IfModule mpm_event_module>" in conf["polls-wsgi"]
+        assert (tmp_path / mode / "mpm").read_text() == "worker\n"
+        sizing = "<IfModule !mpm_prefork_module>" in conf["polls-wsgi"]
+        assert sizing == (mode == "embedded")
+    render("embedded", tmp_path / "event", "-e", "polls_app_httpd_mpm=event")
+    assert (tmp_path / "event" / "mpm").read_text() == "event\n"
 
 
 def test_static_files_are_served_by_apache_with_far_future_caching(tmp_path):
