@@ -172,7 +172,13 @@ def apache_workers():
 
 
 def apache_server_limit():
-    """ServerLimit of the running MPM's configuration (the httpd role's mpm file)."""
+    """ServerLimit Apache runs with: the site's polls-wsgi.conf sets it in
+    embedded mode (read after the modules, so it wins), else the running
+    MPM's file (the httpd role's)."""
+    site = Path("/etc/apache2/conf-enabled/polls-wsgi.conf")
+    found = re.search(r"^\s*ServerLimit\s+(\d+)", site.read_text(), re.M) if site.exists() else None
+    if found:
+        return int(found.group(1))
     for mpm in ("event", "worker"):
         path = Path(f"/etc/apache2/mods-enabled/mpm_{mpm}.conf")
         if path.exists():

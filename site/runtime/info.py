@@ -7,7 +7,11 @@ makes two modules importable (found by running the site under mod_wsgi-express
 
 * ``mod_wsgi``: ``process_group``, ``application_group``, ``version``,
   ``maximum_processes`` and ``threads_per_process`` (of the daemon process
-  group in daemon mode, of Apache's MPM in embedded mode);
+  group in daemon mode, of Apache's MPM in embedded mode, where
+  ``maximum_processes`` is the MPM's AP_MPMQ_MAX_DAEMON_USED: the most
+  process slots in use when this process started, which is ServerLimit once
+  every process has started, but less in a process started while a graceful
+  restart was still bringing the others up);
 * ``apache`` (a top-level module): ``mpm_name`` ("event", "worker",
   "prefork"), ``version`` (Apache's, a tuple), ``description``,
   ``build_date``, ``maximum_processes`` and ``threads_per_process`` of the MPM.
