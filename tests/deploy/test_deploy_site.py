@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from deploylib import admin_session, csrf_from, daemon_processes, polls_manage
+from deploylib import admin_session, apache_pid, csrf_from, daemon_processes, polls_manage
 
 pytestmark = pytest.mark.deploy
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -279,6 +279,31 @@ def test_daemon_processes_run_as_the_dedicated_user(deployed_site):
     processes = daemon_processes()
     assert len(processes) == 2, processes
     assert {user for _, user in processes} == {"polls"}
+
+
+def _cpus_allowed(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    return re.search(r"^Cpus_allowed_list:\s*(\S+)", status, re.M).group(1)
+
+
+def test_services_may_run_on_every_cpu(deployed_site):
+    """The playbook's own CPU pinning (Mitogen pins its processes) must not
+    reach the services it starts: without systemd they are its children and
+    would keep the mask, serving the site from one core."""
+    own_pid_namespace = os.readlink("/proc/self/ns/pid")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing to pin to")
+    expected = _cpus_allowed("self")
+    requests.get(deployed_site.url("/"), timeout=10)
+    services = {"apache2": [apache_pid(), *(pid for pid, _ in daemon_processes())]}
+    for name in ("mariadbd", "redis-server"):
+        found = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()
+        # This machine's only: containers of the lab tests run their own.
+        services[name] = [pid for pid in found if os.readlink(f"/proc/{pid}/ns/pid") == own_pid_namespace]
+    for name, pids in services.items():
+        assert pids, f"no {name} process is running"
+        for pid in pids:
+            assert _cpus_allowed(pid) == expected, f"{name} (pid {pid}) may run on CPUs {_cpus_allowed(pid)} only"
 
 
 def test_apache_configuration_is_valid(deployed_site):

@@ -13,7 +13,17 @@
 from ansible.utils.display import Display
 
 try:
+    import ansible_mitogen.affinity
     from ansible_mitogen.plugins.strategy.mitogen_linear import StrategyModule
+
+    # No CPU pinning. Mitogen pins its own processes to CPUs and everything
+    # they start to every CPU but the first (on 2 cores: the second only). A
+    # service started by an init script (no systemd: this build machine, a
+    # local run) is their child and would keep that mask for its lifetime:
+    # the whole stack served from one core of two, half the site's
+    # throughput. Every later call looks the policy up here, so the base
+    # class, which does nothing, switches pinning off everywhere.
+    ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
 except ImportError as error:
     Display().warning(
         f"Mitogen is not installed ({error}): the play runs with Ansible's "
