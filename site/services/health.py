@@ -78,14 +78,35 @@ def _db_name():
     return {"mysql": "MariaDB", "sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(vendor, vendor)
 
 
+def _server_version():
+    """The database server's version, without a query where the driver
+    already knows it (MySQLdb from the connection's handshake, SQLite
+    from the library)."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    if connection.vendor == "mysql":
+        return connection.connection.get_server_info()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION()")
+        return str(cursor.fetchone()[0])
+
+
 def check_database():
     def probe():
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("SELECT sqlite_version()")
-            else:
-                cursor.execute("SELECT VERSION()")
-            version = str(cursor.fetchone()[0])
+        # The database must answer in this request. The connection this thread
+        # keeps (CONN_MAX_AGE) is pinged, as the first query of any request
+        # pings it (CONN_HEALTH_CHECKS), and replaced when it is dead; a new
+        # one answered its own handshake. One round trip, where a ping and
+        # then a query were two.
+        if connection.connection is not None and not connection.health_check_enabled:
+            if not connection.is_usable():
+                connection.close()
+        else:
+            connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        version = str(_server_version())
         name = _db_name()
         if connection.vendor == "mysql" and "mariadb" not in version.lower():
             name = "MySQL"

@@ -159,6 +159,18 @@ def test_check_database():
     assert result["version"] and result["latency_ms"] >= 0
 
 
+def test_check_database_asks_no_query():
+    """The connection's own check (a ping of a kept connection, the handshake
+    of a new one) is the probe, and the driver already knows the version."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = health.check_database()
+    assert result["ok"], result
+    assert len(queries) == 0, [q["sql"] for q in queries]
+
+
 def site_checks():
     """What the dashboard and /healthz show: the database, then the shared
     results of the other checks (fresh: the cache is cleared first)."""
