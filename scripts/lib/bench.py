@@ -812,6 +812,9 @@ def summarize(samples):
             "rss_mb": max(r["rss_mb"] for r in results),
             "pss_mb": max(r["pss_mb"] for r in results),
             "rounds": len(results),
+            # Round by round, for ratios of runs made next to each other.
+            "rps_rounds": [r["rps"] for r in results],
+            "cpu_rounds": [r["cpu_ms_per_req"] for r in results],
         }
     return table
 
@@ -836,12 +839,22 @@ def print_table(table, title):
             )
 
 
-def ratios(table):
-    """req/s ratios (higher is better for the first named) and CPU ratios."""
-    out = []
+def ratio(a, b):
+    return (a / b) if a and b else None
 
-    def ratio(a, b):
-        return (a / b) if a and b else None
+
+def paired_ratios(ours, theirs):
+    """The ratio of each round's two runs, which ran one after the other: on a
+    shared machine whose load drifts between rounds these vary far less than
+    the runs themselves. (median, lowest, highest), or None."""
+    each = sorted(r for r in (ratio(a, b) for a, b in zip(ours or [], theirs or [], strict=False)) if r is not None)
+    return (statistics.median(each), each[0], each[-1]) if each else None
+
+
+def ratios(table):
+    """req/s ratios (higher is better for the first named) and CPU ratios: of
+    the medians, and the median of the rounds' own ratios with their range."""
+    out = []
 
     for page, by_target in table.items():
         for gunicorn in GUNICORNS:
@@ -857,6 +870,8 @@ def ratios(table):
                         "rps": ratio(row["rps"], g["rps"]),
                         # gunicorn's CPU over ours: > 1 means we spend less per request.
                         "cpu": ratio(g["cpu_ms_per_req"], row["cpu_ms_per_req"]),
+                        "rps_paired": paired_ratios(row.get("rps_rounds"), g.get("rps_rounds")),
+                        "cpu_paired": paired_ratios(g.get("cpu_rounds"), row.get("cpu_rounds")),
                     }
                 )
     if "static" in table and "hello" in table:
@@ -873,12 +888,19 @@ def ratios(table):
     return out
 
 
+def _paired(value):
+    return "" if not value else f" ({value[0]:.2f}x, {value[1]:.2f}-{value[2]:.2f})"
+
+
 def print_ratios(rows):
-    print("\nratios (req/s; CPU = other's CPU ms/req over this one's, > 1 means cheaper)")
+    print(
+        "\nratios (req/s; CPU = other's CPU ms/req over this one's, > 1 means cheaper);"
+        "\nin brackets the median of each round's own ratio, and their range"
+    )
     for row in rows:
         print(
-            f"{row['what']:27s} {row['page']:13s} req/s {_f(row['rps'], '5.2f')}x"
-            + (f"   CPU {_f(row['cpu'], '5.2f')}x" if row["cpu"] is not None else "")
+            f"{row['what']:27s} {row['page']:13s} req/s {_f(row['rps'], '5.2f')}x{_paired(row.get('rps_paired'))}"
+            + (f"   CPU {_f(row['cpu'], '5.2f')}x{_paired(row.get('cpu_paired'))}" if row["cpu"] is not None else "")
         )
 
 

@@ -58,6 +58,25 @@ def test_summary_medians_and_ratios():
     assert not [r for r in bench.ratios(table) if "libpython" in r["what"]]
 
 
+def test_paired_ratios_compare_each_round_with_its_neighbour():
+    # The load drifts between rounds: each round's pair ran back to back.
+    row = {"rps": 0, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
+    samples = {
+        ("daemon", "home"): [dict(row, rps=100, cpu_ms_per_req=1.0), dict(row, rps=300), dict(row, rps=200)],
+        ("gunicorn", "home"): [
+            dict(row, rps=50, cpu_ms_per_req=4.0),
+            dict(row, rps=300, cpu_ms_per_req=1.0),
+            dict(row, rps=400, cpu_ms_per_req=0.5),
+        ],
+    }
+    ratio = [r for r in bench.ratios(bench.summarize(samples)) if r["what"] == "daemon/gunicorn"][0]
+    assert ratio["rps"] == 200 / 300  # of the medians
+    assert ratio["rps_paired"] == (1.0, 0.5, 2.0)  # rounds: 2.0, 1.0, 0.5
+    assert ratio["cpu_paired"] == (1.0, 0.5, 4.0)  # gunicorn's CPU over ours, round by round
+    assert bench.paired_ratios([1, None], [2, 2]) == (0.5, 0.5, 0.5)
+    assert bench.paired_ratios([], [1]) is None
+
+
 def test_ratios_against_gunicorn_on_libpython():
     row = {"rps": 100, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
     samples = {
