@@ -209,15 +209,37 @@ def process_tree(roots):
     return tree
 
 
-def cpu_ticks(roots):
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def is_wsgi_daemon(pid):
+    """A mod_wsgi daemon process: display-name=%{GROUP} names it "(wsgi:<group>)"."""
+    return _cmdline(pid).startswith("(wsgi:")
+
+
+def cpu_ticks(roots, app_roots=()):
     """CPU used so far by the roots, their descendants, and the children the
-    roots have already reaped (a recycled worker's CPU is not lost)."""
-    total = 0
+    roots have already reaped (a recycled worker's CPU is not lost), split
+    (front, app): "app" is what runs the application in processes of its own
+    (the trees of app_roots, gunicorn; mod_wsgi's daemon processes), "front"
+    the HTTP server (Apache's own processes, nginx). In embedded mode Django
+    runs in Apache's processes, so all of it is "front"."""
+    front = app = 0
+    app_tree = process_tree(app_roots)
     for pid in process_tree(roots):
         stat = _proc_stat(pid)
         if stat:
-            total += stat[1] + (stat[2] if pid in roots else 0)
-    return total
+            ticks = stat[1] + (stat[2] if pid in roots else 0)
+            if pid in app_tree or is_wsgi_daemon(pid):
+                app += ticks
+            else:
+                front += ticks
+    return front, app
 
 
 def memory_mb(roots):
@@ -242,8 +264,9 @@ def memory_mb(roots):
 class Proc:
     """A server started by the benchmark, in a process group of its own."""
 
-    def __init__(self, name, argv, env=None, log_path=None):
+    def __init__(self, name, argv, env=None, log_path=None, app=False):
         self.name = name
+        self.app = app  # runs the application apart from the HTTP server (gunicorn)
         self.log = open(log_path, "ab") if log_path else subprocess.DEVNULL
         self.popen = subprocess.Popen(
             argv,
@@ -407,6 +430,10 @@ class Target:
     @property
     def roots(self):
         return {p.pid for p in self.procs if p.alive()}
+
+    @property
+    def app_roots(self):
+        return {p.pid for p in self.procs if p.app and p.alive()}
 
     def stop(self):
         for proc in reversed(self.procs):
@@ -652,7 +679,7 @@ class GunicornTarget(Target):
             os.path.join(d, "gunicorn.log"),
             "bench_gunicorn:application",
         ]
-        self.procs.append(Proc(self.name, argv, env=env, log_path=os.path.join(d, "stderr.log")))
+        self.procs.append(Proc(self.name, argv, env=env, log_path=os.path.join(d, "stderr.log"), app=True))
         nginx_dir = os.path.join(self.work, f"nginx-{self.name}")
         os.makedirs(nginx_dir, exist_ok=True)
         conf = os.path.join(nginx_dir, "nginx.conf")
@@ -722,21 +749,24 @@ def parse_wrk(out):
 
 def run_wrk(target, path, seconds, connections, threads):
     url = target.base + path
-    before = cpu_ticks(target.roots)
+    before = cpu_ticks(target.roots, target.app_roots)
     proc = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
     )
-    after = cpu_ticks(target.roots)
+    after = cpu_ticks(target.roots, target.app_roots)
     if proc.returncode != 0:
         raise BenchError(f"wrk failed on {url}: {proc.stderr.strip()}")
     result = parse_wrk(proc.stdout)
     rss, pss, nprocs = memory_mb(target.roots)
-    cpu_ms = (after - before) * 1000.0 / CLK_TCK
+    front_ms, app_ms = ((a - b) * 1000.0 / CLK_TCK for a, b in zip(after, before, strict=True))
+    n = result["requests"]
     result.update(
-        cpu_ms_per_req=(cpu_ms / result["requests"]) if result["requests"] else None,
+        cpu_ms_per_req=((front_ms + app_ms) / n) if n else None,
+        front_ms_per_req=(front_ms / n) if n else None,
+        app_ms_per_req=(app_ms / n) if n else None,
         rss_mb=round(rss, 1),
         pss_mb=round(pss, 1),
         processes=nprocs,
@@ -809,6 +839,8 @@ def summarize(samples):
             "errors": sum(r["errors"] for r in results),
             "error_kinds": _error_kinds(results),
             "cpu_ms_per_req": _median([r["cpu_ms_per_req"] for r in results]),
+            "front_ms_per_req": _median([r.get("front_ms_per_req") for r in results]),
+            "app_ms_per_req": _median([r.get("app_ms_per_req") for r in results]),
             "rss_mb": max(r["rss_mb"] for r in results),
             "pss_mb": max(r["pss_mb"] for r in results),
             "rounds": len(results),
@@ -820,20 +852,28 @@ def summarize(samples):
 
 
 def _f(value, fmt):
-    return "-" if value is None else format(value, fmt)
+    """value formatted, or "-" as wide as the format's field."""
+    width = re.match(r"\d*", fmt).group()
+    return ("-").rjust(int(width or 0)) if value is None else format(value, fmt)
 
 
 def print_table(table, title):
     print(f"\n{title}")
     print(
+        "CPU ms/req is the server's, split into the HTTP server's processes (front: Apache, nginx)\n"
+        "and the application's own processes (app: mod_wsgi daemons, gunicorn; '-' in embedded\n"
+        "mode, where Django runs inside Apache's processes)"
+    )
+    print(
         f"{'page':13s} {'server':18s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} "
-        f"{'CPU ms/req':>10s} {'RSS MB':>7s} {'PSS MB':>7s}"
+        f"{'CPU ms/req':>10s} {'front':>6s} {'app':>6s} {'RSS MB':>7s} {'PSS MB':>7s}"
     )
     for page, by_target in table.items():
         for target, row in by_target.items():
             print(
                 f"{page:13s} {target:18s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
                 f"{_f(row['p99_ms'], '8.2f')} {row['errors']:6d} {_f(row['cpu_ms_per_req'], '10.3f')} "
+                f"{_f(row.get('front_ms_per_req'), '6.3f')} {_f(row.get('app_ms_per_req') or None, '6.3f')} "
                 f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
                 + (f"  {row['error_kinds']}" if row.get("error_kinds") else "")
             )
@@ -924,6 +964,8 @@ def scaling(targets, path, seconds, levels, rounds, wrk_threads):
             "errors": sum(x["errors"] for x in results),
             "error_kinds": _error_kinds(results),
             "cpu_ms_per_req": _median([x["cpu_ms_per_req"] for x in results]),
+            "front_ms_per_req": _median([x.get("front_ms_per_req") for x in results]),
+            "app_ms_per_req": _median([x.get("app_ms_per_req") for x in results]),
             "rss_mb": max(x["rss_mb"] for x in results),
             "pss_mb": max(x["pss_mb"] for x in results),
             "rounds": len(results),
@@ -958,7 +1000,10 @@ def chart(results, path):
         if panel in ("rps", "cpu", "p99"):
             key, title = {
                 "rps": ("rps", "requests per second (higher is better)"),
-                "cpu": ("cpu_ms_per_req", "server CPU ms per request (lower is better)"),
+                "cpu": (
+                    "cpu_ms_per_req",
+                    "server CPU ms per request (lower is better); hatched: in the application's own processes",
+                ),
                 "p99": ("p99_ms", "p99 latency ms (lower is better)"),
             }[panel]
             pages = list(main)
@@ -968,6 +1013,12 @@ def chart(results, path):
                 xs = [j + i * width for j in range(len(pages))]
                 ys = [(main[p].get(name) or {}).get(key) or 0 for p in pages]
                 ax.bar(xs, ys, width, label=name, color=colors.get(name))
+                if panel == "cpu":
+                    # The application processes' share (mod_wsgi daemons,
+                    # gunicorn), hatched at the bottom of the bar.
+                    apps = [(main[p].get(name) or {}).get("app_ms_per_req") or 0 for p in pages]
+                    if any(apps):
+                        ax.bar(xs, apps, width, color="none", edgecolor="white", hatch="//", linewidth=0)
             ax.set_xticks([j + width * (len(names) - 1) / 2 for j in range(len(pages))])
             ax.set_xticklabels(pages, rotation=15)
             if panel == "rps":

@@ -1,8 +1,11 @@
 """scripts/lib/bench.py's parsing and configuration helpers (no servers started)."""
 
 import importlib.util
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,6 +91,48 @@ def test_ratios_against_gunicorn_on_libpython():
     assert by_what["daemon/gunicorn"]["rps"] == 2.0
     assert by_what["daemon/gunicorn_libpython"]["rps"] == 0.5
     assert by_what["daemon/gunicorn_libpython"]["cpu"] == 0.5
+
+
+BURN = (
+    "import sys, time\n"
+    "t = time.process_time()\n"
+    "while time.process_time() - t < 0.3: pass\n"
+    "sys.stdout.write('x'); sys.stdout.flush(); time.sleep(60)\n"
+)
+
+
+def test_cpu_is_split_between_the_http_server_and_the_application_processes():
+    # A server whose children are one plain worker (front) and one that names
+    # itself "(wsgi:...)" as mod_wsgi's daemon processes do (app), and a
+    # separate application server given as an app root, as gunicorn is.
+    server = subprocess.Popen(
+        ["bash", "-c", '"$1" -c "$0" & (exec -a "(wsgi:bench)" "$1" -c "$0") & wait', BURN, sys.executable],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    app_server = subprocess.Popen([sys.executable, "-c", BURN], stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        assert server.stdout.read(2) == b"xx" and app_server.stdout.read(1) == b"x"
+        front, app = bench.cpu_ticks({server.pid, app_server.pid}, {app_server.pid})
+        second = bench.CLK_TCK
+        assert 0.25 * second <= front < 0.5 * second  # the plain worker alone
+        assert 0.5 * second <= app < 0.9 * second  # the daemon and the app server
+    finally:
+        for proc in (server, app_server):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_table_shows_the_cpu_split(capsys):
+    row = {"rps": 100, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 0.3, "rss_mb": 1, "pss_mb": 1}
+    samples = {
+        ("daemon", "hello"): [dict(row, front_ms_per_req=f, app_ms_per_req=0.3 - f) for f in (0.1, 0.12, 0.14)],
+        ("embedded", "hello"): [dict(row, front_ms_per_req=0.3, app_ms_per_req=0.0)],
+    }
+    bench.print_table(bench.summarize(samples), "t")
+    lines = {line.split()[1]: line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("hello")}
+    assert lines["daemon"][6:9] == ["0.300", "0.120", "0.180"]  # medians of the rounds
+    assert lines["embedded"][6:9] == ["0.300", "0.300", "-"]  # no processes of its own
 
 
 @pytest.mark.skipif(not shutil.which("gcc") or not Path("/usr/bin/python3").exists(), reason="needs gcc (scripts/test)")
