@@ -38,11 +38,22 @@ apt_install() {
 
 # venv_sync VENV REQUIREMENTS...: create VENV from Debian's python3 and install
 # the requirement files, skipping pip when they have not changed since last time.
+# A requirements file and, depth first, every file it includes with -r.
+requirement_files() {
+    local file="$1" included
+    echo "$file"
+    sed -n 's/^-r[[:space:]]*//p' "$file" | while read -r included; do
+        requirement_files "$(dirname "$file")/$included"
+    done
+}
+
 venv_sync() {
     local venv="$1"; shift
     local stamp="$venv/.requirements.sha256"
-    local want
-    want="$(cat "$@" | sha256sum | cut -d' ' -f1)"
+    local want req
+    # Included files count too: a new pin in requirements.txt must reach the
+    # test virtualenv, whose file only includes it.
+    want="$(for req in "$@"; do requirement_files "$req"; done | xargs -d '\n' cat | sha256sum | cut -d' ' -f1)"
     if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi

@@ -295,6 +295,16 @@ def test_only_get_is_cached():
     assert len(calls) == 2
 
 
+def test_a_path_with_dot_segments_has_a_key_of_its_own():
+    # Django resolves the path as sent, dot segments included; keyed as its
+    # normalized form, the answer for one URL could fill the cached page of
+    # another (CVE-2026-125673, build_absolute_uri(), fixed in Django 5.2.20).
+    factory = RequestFactory()
+    dotted = pagecache.page_key(factory.get("/services/x/../../polls/"), "en")
+    assert dotted != pagecache.page_key(factory.get("/polls/"), "en")
+    assert dotted == pagecache.page_key(factory.get("/services/x/../../polls/"), "en")
+
+
 # --- pages with a form: cached whole, a token of each visitor's own -----------
 
 
