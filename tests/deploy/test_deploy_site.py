@@ -257,8 +257,11 @@ def test_unhashed_static_name_is_not_cached_for_a_year(deployed_site):
     assert "immutable" not in response.headers.get("Cache-Control", "")
 
 
-def test_static_directory_listing_is_forbidden(deployed_site):
-    assert requests.get(deployed_site.url("/static/admin/"), timeout=10).status_code == 403
+def test_static_directory_is_never_listed(deployed_site):
+    # No mod_autoindex (httpd_modules_disabled): nothing serves a directory.
+    # Were it kept, "Options -Indexes" would answer 403 instead.
+    response = requests.get(deployed_site.url("/static/admin/"), timeout=10)
+    assert response.status_code == 404 and "Index of" not in response.text
 
 
 def test_runtime_page_reports_daemon_mode(deployed_site):
@@ -311,6 +314,29 @@ def test_apache_configuration_is_valid(deployed_site):
     assert result.returncode == 0 and "Syntax OK" in result.stderr
     modules = subprocess.run(["apache2ctl", "-M"], capture_output=True, text=True).stdout
     assert "wsgi_module" in modules
+
+
+def test_apache_loads_none_of_the_default_modules_nothing_uses(deployed_site):
+    """httpd_modules_disabled: Debian's defaults that the site does not use
+    are not loaded (less work per request), and what they served is gone."""
+    modules = subprocess.run(["apache2ctl", "-M"], capture_output=True, text=True, check=True).stdout
+    loaded = {line.split()[0] for line in modules.splitlines() if line.startswith(" ")}
+    for module in (
+        "access_compat",
+        "auth_basic",
+        "authn_file",
+        "authz_user",
+        "autoindex",
+        "env",
+        "negotiation",
+        "status",
+    ):
+        assert f"{module}_module" not in loaded, module
+    assert {"ssl_module", "setenvif_module", "headers_module", "deflate_module"} <= loaded
+    # /server-status (mod_status, loopback only in Debian's configuration) is
+    # now an ordinary URL: Django's 404 page.
+    response = requests.get(deployed_site.url("/server-status"), timeout=10)
+    assert response.status_code == 404 and "Apache Server Status" not in response.text
 
 
 def test_secrets_files_are_private(deployed_site):
