@@ -172,6 +172,8 @@ def test_certificate_from_an_acme_ca_is_obtained_activated_and_served(deployed_s
         shutil.rmtree(MD_STORE, ignore_errors=True)
         assert_playbook_ok(back)
     assert not CRON_FILE.exists()
+    modules = subprocess.run(["apache2ctl", "-M"], capture_output=True, text=True, check=True).stdout
+    assert "md_module" not in modules
     wait_for_http(deployed_site.url("/"))
     # Verified against the local CA again (REQUESTS_CA_BUNDLE).
     assert requests.get(deployed_site.url("/healthz"), timeout=10).status_code == 200
