@@ -829,25 +829,32 @@ def _error_kinds(results):
     return kinds
 
 
+def summary_row(results):
+    """Medians (sums of errors, peaks of memory) of one server's rounds."""
+    return {
+        "rps": _median([r["rps"] for r in results]),
+        "p50_ms": _median([r["p50_ms"] for r in results]),
+        "p99_ms": _median([r["p99_ms"] for r in results]),
+        "errors": sum(r["errors"] for r in results),
+        "error_kinds": _error_kinds(results),
+        "cpu_ms_per_req": _median([r["cpu_ms_per_req"] for r in results]),
+        "front_ms_per_req": _median([r.get("front_ms_per_req") for r in results]),
+        "app_ms_per_req": _median([r.get("app_ms_per_req") for r in results]),
+        "rss_mb": max(r["rss_mb"] for r in results),
+        "pss_mb": max(r["pss_mb"] for r in results),
+        "rounds": len(results),
+    }
+
+
 def summarize(samples):
     table = {}
     for (target, page), results in samples.items():
-        table.setdefault(page, {})[target] = {
-            "rps": _median([r["rps"] for r in results]),
-            "p50_ms": _median([r["p50_ms"] for r in results]),
-            "p99_ms": _median([r["p99_ms"] for r in results]),
-            "errors": sum(r["errors"] for r in results),
-            "error_kinds": _error_kinds(results),
-            "cpu_ms_per_req": _median([r["cpu_ms_per_req"] for r in results]),
-            "front_ms_per_req": _median([r.get("front_ms_per_req") for r in results]),
-            "app_ms_per_req": _median([r.get("app_ms_per_req") for r in results]),
-            "rss_mb": max(r["rss_mb"] for r in results),
-            "pss_mb": max(r["pss_mb"] for r in results),
-            "rounds": len(results),
+        table.setdefault(page, {})[target] = dict(
+            summary_row(results),
             # Round by round, for ratios of runs made next to each other.
-            "rps_rounds": [r["rps"] for r in results],
-            "cpu_rounds": [r["cpu_ms_per_req"] for r in results],
-        }
+            rps_rounds=[r["rps"] for r in results],
+            cpu_rounds=[r["cpu_ms_per_req"] for r in results],
+        )
     return table
 
 
@@ -957,19 +964,7 @@ def scaling(targets, path, seconds, levels, rounds, wrk_threads):
                 )
     table = {}
     for (target, c), results in samples.items():
-        table.setdefault(str(c), {})[target] = {
-            "rps": _median([x["rps"] for x in results]),
-            "p50_ms": _median([x["p50_ms"] for x in results]),
-            "p99_ms": _median([x["p99_ms"] for x in results]),
-            "errors": sum(x["errors"] for x in results),
-            "error_kinds": _error_kinds(results),
-            "cpu_ms_per_req": _median([x["cpu_ms_per_req"] for x in results]),
-            "front_ms_per_req": _median([x.get("front_ms_per_req") for x in results]),
-            "app_ms_per_req": _median([x.get("app_ms_per_req") for x in results]),
-            "rss_mb": max(x["rss_mb"] for x in results),
-            "pss_mb": max(x["pss_mb"] for x in results),
-            "rounds": len(results),
-        }
+        table.setdefault(str(c), {})[target] = summary_row(results)
     return table
 
 

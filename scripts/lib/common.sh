@@ -36,8 +36,6 @@ apt_install() {
     fi
 }
 
-# venv_sync VENV REQUIREMENTS...: create VENV from Debian's python3 and install
-# the requirement files, skipping pip when they have not changed since last time.
 # A requirements file and, depth first, every file it includes with -r.
 requirement_files() {
     local file="$1" included
@@ -47,6 +45,8 @@ requirement_files() {
     done
 }
 
+# venv_sync VENV REQUIREMENTS...: create VENV from Debian's python3 and install
+# the requirement files, skipping pip when they have not changed since last time.
 venv_sync() {
     local venv="$1"; shift
     local stamp="$venv/.requirements.sha256"
