@@ -14,6 +14,9 @@ here by PID (also on Ctrl-C or a failure):
 * gunicorn - Debian's nginx (static files itself, the rest proxied) in front
              of gunicorn's gthread workers, with the same processes x threads
              as daemon mode, the same virtualenv, code and /etc/polls/env;
+* variant (only when asked for) - daemon mode again, rendered with the
+             --variant overrides on top of --set: a setting tried side by
+             side with the configuration it would replace;
 * gunicorn_libpython (only when asked for) - the same, but its Python is
              the libpython mod_wsgi runs Django in (Debian's libpython3.11.so,
              or the optimized build Apache loads first when the deployment
@@ -79,7 +82,7 @@ PAGES = {
 }
 MAIN_PAGES = ("polls_index", "poll_detail", "poll_results", "org_list", "org_chart", "home", "healthz")
 GROWTH_PAGES = ("polls_index", "poll_detail", "poll_results", "org_list", "org_chart")
-TARGETS = ("daemon", "embedded", "gunicorn", "gunicorn_libpython")
+TARGETS = ("daemon", "variant", "embedded", "gunicorn", "gunicorn_libpython")
 DEFAULT_TARGETS = ("daemon", "embedded", "gunicorn")
 GUNICORNS = ("gunicorn", "gunicorn_libpython")
 
@@ -509,9 +512,9 @@ def daemon_sizing(site_conf):
 
 
 class ApacheTarget(Target):
-    def __init__(self, mode, port, work, user, extra_vars=(), tls=False):
-        super().__init__(mode, port, tls)
-        self.mode = mode
+    def __init__(self, name, port, work, user, extra_vars=(), tls=False, mode=None):
+        super().__init__(name, port, tls)
+        self.mode = mode or name
         self.work = work
         self.user = user
         self.extra_vars = extra_vars
@@ -523,7 +526,7 @@ class ApacheTarget(Target):
             return f.read().strip()
 
     def start(self, timeout):
-        d = os.path.join(self.work, self.mode)
+        d = os.path.join(self.work, self.name)
         site_dir, run_dir, log_dir = (os.path.join(d, x) for x in ("conf", "run", "logs"))
         for x in (site_dir, run_dir, log_dir):
             os.makedirs(x, exist_ok=True)
@@ -552,10 +555,10 @@ class ApacheTarget(Target):
             ["apache2", "-d", "/etc/apache2", "-f", conf, "-t"], env=env, capture_output=True, text=True
         )
         if check.returncode != 0:
-            raise BenchError(f"{self.mode} Apache configuration is broken:\n{check.stderr}")
+            raise BenchError(f"{self.name} Apache configuration is broken:\n{check.stderr}")
         self.procs.append(
             Proc(
-                f"apache ({self.mode})",
+                f"apache ({self.name})",
                 ["apache2", "-d", "/etc/apache2", "-f", conf, "-DFOREGROUND"],
                 env=env,
                 log_path=os.path.join(log_dir, "stderr.log"),
@@ -906,7 +909,7 @@ def ratios(table):
     for page, by_target in table.items():
         for gunicorn in GUNICORNS:
             g = by_target.get(gunicorn)
-            for mode in ("daemon", "embedded"):
+            for mode in ("daemon", "variant", "embedded"):
                 row = by_target.get(mode)
                 if not (row and g):
                     continue
@@ -921,6 +924,19 @@ def ratios(table):
                         "cpu_paired": paired_ratios(g.get("cpu_rounds"), row.get("cpu_rounds")),
                     }
                 )
+    for page, by_target in table.items():
+        row, base = by_target.get("variant"), by_target.get("daemon")
+        if row and base:
+            out.append(
+                {
+                    "what": "variant/daemon",
+                    "page": page,
+                    "rps": ratio(row["rps"], base["rps"]),
+                    "cpu": ratio(base["cpu_ms_per_req"], row["cpu_ms_per_req"]),
+                    "rps_paired": paired_ratios(row.get("rps_rounds"), base.get("rps_rounds")),
+                    "cpu_paired": paired_ratios(base.get("cpu_rounds"), row.get("cpu_rounds")),
+                }
+            )
     if "static" in table and "hello" in table:
         for target in table["static"]:
             if target in table["hello"]:
@@ -985,6 +1001,7 @@ def chart(results, path):
     fig, axes = plt.subplots(len(panels), 1, figsize=(11, 3.6 * len(panels)), squeeze=False)
     colors = {
         "daemon": "#1f77b4",
+        "variant": "#17becf",
         "embedded": "#2ca02c",
         "gunicorn": "#d62728",
         "gunicorn_libpython": "#9467bd",
@@ -1148,6 +1165,14 @@ def parse_args(argv):
         "e.g. --set polls_app_daemon_threads=5; gunicorn follows the daemon sizing",
     )
     p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE",
+        help="with the 'variant' target: daemon mode once more, with these overrides as well, measured "
+        "side by side with 'daemon', e.g. --targets daemon,variant,gunicorn --variant polls_app_daemon_reload=touch",
+    )
+    p.add_argument(
         "--out", default=None, help="folder for results.json and chart.png (default /tmp/polls-bench-<time>)"
     )
     args = p.parse_args(argv)
@@ -1156,15 +1181,18 @@ def parse_args(argv):
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.seconds > 300 or args.rounds > 20:
         p.error("--seconds is at most 300 and --rounds at most 20: every run stays bounded")
-    for item in args.set:
-        if not re.match(r"^polls_app_[a-z_]+=[^\s]+$", item):
-            p.error(f"--set takes polls_app_NAME=VALUE, not {item!r}")
+    for flag, items in (("--set", args.set), ("--variant", args.variant)):
+        for item in items:
+            if not re.match(r"^polls_app_[a-z_]+=[^\s]+$", item):
+                p.error(f"{flag} takes polls_app_NAME=VALUE, not {item!r}")
     args.targets = [t for t in args.targets.split(",") if t]
     args.pages = [x for x in args.pages.split(",") if x]
     args.growth_targets = [t for t in args.growth_targets.split(",") if t]
     for t in args.targets + args.growth_targets:
         if t not in TARGETS:
             p.error(f"unknown target {t!r}: use {', '.join(TARGETS)}")
+    if ("variant" in args.targets + args.growth_targets) != bool(args.variant):
+        p.error("the 'variant' target and --variant go together: --targets daemon,variant --variant VAR=VALUE")
     for x in args.pages + [args.scaling_page]:
         if x not in PAGES:
             p.error(f"unknown page {x!r}: use {', '.join(PAGES)}")
@@ -1227,6 +1255,10 @@ def main(argv=None):
                 name=name,
                 python=python,
             )
+        elif name == "variant":
+            targets[name] = ApacheTarget(
+                name, ports[name], work, user, args.set + args.variant, tls=layout["tls"], mode="daemon"
+            )
         else:
             targets[name] = ApacheTarget(name, ports[name], work, user, args.set, tls=layout["tls"])
 
@@ -1251,6 +1283,7 @@ def main(argv=None):
             "cpus": os.cpu_count(),
             "ports": {n: ports[n] for n in wanted},
             "set": args.set,
+            "variant": args.variant,
             "tls": layout["tls"],
             "page_cache": not args.no_page_cache,
         },

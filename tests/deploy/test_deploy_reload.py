@@ -1,8 +1,12 @@
-"""A changed setting reloads only the code: in daemon mode the playbook touches
-the WSGI script, mod_wsgi replaces the daemon processes, and Apache itself
-keeps running (same parent PID)."""
+"""A changed setting reloads only the code: in daemon mode the playbook
+signals the daemon processes (polls_app_daemon_reload: signal, the default),
+mod_wsgi replaces them, and Apache itself keeps running (same parent PID).
+With polls_app_daemon_reload: touch, touching the WSGI script does the same,
+as mod_wsgi's classic way; by default a touched script changes nothing."""
 
 import json
+import os
+import time
 import uuid
 from pathlib import Path
 
@@ -12,36 +16,75 @@ import requests
 from deploylib import apache_pid, assert_playbook_ok, daemon_processes, run_playbook, wait_until
 
 pytestmark = pytest.mark.deploy
+WSGI_SCRIPT = Path("/srv/polls/polls.wsgi")
+WSGI_CONF = Path("/etc/apache2/conf-enabled/polls-wsgi.conf")
 
 
 def daemon_pids():
     return {pid for pid, _user in daemon_processes()}
 
 
-def test_changed_settings_restart_the_daemons_but_not_apache(deployed_site):
-    requests.get(deployed_site.url("/"), timeout=10)
+def both_daemons_running():
     # An earlier test's reload may still be replacing a daemon process: a
-    # process that noticed the touched script exits before Apache starts its
+    # process that was told to restart exits before Apache starts its
     # successor, so for a moment only one of the two is there.
     wait_until(lambda: len(daemon_pids()) == 2, timeout=30, interval=0.2, what="both daemon processes to run")
+
+
+def replaced(site, before):
+    """True once no daemon process of `before` is left (asking for a page
+    each time: a touched script is noticed on a process's next request)."""
+    requests.get(site.url("/runtime/json"), timeout=10)
+    return not daemon_pids() & before
+
+
+def test_changed_settings_restart_the_daemons_but_not_apache(deployed_site):
+    requests.get(deployed_site.url("/"), timeout=10)
+    both_daemons_running()
     apache_before, daemons_before = apache_pid(), daemon_pids()
     mark = uuid.uuid4().hex
     try:
         run = run_playbook("-e", json.dumps({"polls_app_extra_env": {"POLLS_RELOAD_MARK": mark}}), name="deploy-reload")
         assert_playbook_ok(run)
         changed = run.changed_tasks()
-        assert "polls_app : Restart the daemon processes" in changed, changed
+        assert "polls_app : Restart the daemon processes (signal them)" in changed, changed
+        assert "polls_app : Restart the daemon processes (touch the WSGI script)" not in changed, changed
         assert not any(name.startswith("httpd : ") for name in changed), changed
         assert f"POLLS_RELOAD_MARK={mark}" in Path("/etc/polls/env").read_text()
 
-        # mod_wsgi notices the touched script on the next request of each process.
-        def replaced():
-            requests.get(deployed_site.url("/runtime/json"), timeout=10)
-            return not daemon_pids() & daemons_before
-
-        wait_until(replaced, timeout=30, interval=0.2, what="the daemon processes to be replaced")
+        wait_until(lambda: replaced(deployed_site, daemons_before), timeout=30, interval=0.2, what="new daemons")
         assert apache_pid() == apache_before
         assert requests.get(deployed_site.url("/runtime/json"), timeout=10).json()["mode"] == "daemon"
     finally:
         assert_playbook_ok(run_playbook(name="deploy-reload-undo"))
     assert "POLLS_RELOAD_MARK" not in Path("/etc/polls/env").read_text()
+
+
+def touch_wsgi_script():
+    os.utime(WSGI_SCRIPT, (time.time(), time.time() + 1))
+
+
+def test_a_touched_wsgi_script_changes_nothing_by_default(deployed_site):
+    assert "WSGIScriptReloading Off" in WSGI_CONF.read_text()
+    both_daemons_running()
+    before = daemon_pids()
+    touch_wsgi_script()
+    for _ in range(20):
+        assert requests.get(deployed_site.url("/runtime/json"), timeout=10).status_code == 200
+        time.sleep(0.1)
+    assert daemon_pids() == before
+
+
+def test_touch_reload_restarts_the_daemons_when_the_wsgi_script_is_touched(deployed_site):
+    try:
+        assert_playbook_ok(run_playbook("-e", "polls_app_daemon_reload=touch", name="deploy-reload-touch"))
+        assert "WSGIScriptReloading On" in WSGI_CONF.read_text()
+        requests.get(deployed_site.url("/"), timeout=10)
+        both_daemons_running()
+        apache_before, daemons_before = apache_pid(), daemon_pids()
+        touch_wsgi_script()
+        wait_until(lambda: replaced(deployed_site, daemons_before), timeout=30, interval=0.2, what="new daemons")
+        assert apache_pid() == apache_before
+    finally:
+        assert_playbook_ok(run_playbook(name="deploy-reload-touch-undo"))
+    assert "WSGIScriptReloading Off" in WSGI_CONF.read_text()

@@ -9,6 +9,7 @@ installed (`scripts/test tests/static` on a fresh machine). The deployment
 tests run `apache2ctl -t` again on the installed configuration.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -153,11 +154,47 @@ def test_daemon_mode_directives(tmp_path):
         "processes=2",
         "threads=5",
         "request-timeout=60",
-        "queue-timeout=45",
         "socket-timeout=60",
         "connect-timeout=15",
     ):
         assert option in site, option
+    # New code comes by a signal, so Apache sends each request straight on:
+    # no script reloading and no queue-timeout, either of which adds a
+    # "go ahead" round trip with the daemon to every request.
+    assert re.search(r"^WSGIScriptReloading Off$", conf["polls-wsgi"], re.M)
+    assert "queue-timeout" not in site
+
+
+def test_reloading_by_touch_turns_script_reloading_on(tmp_path):
+    conf = render("daemon", tmp_path / "rendered", "-e", "polls_app_daemon_reload=touch")
+    assert re.search(r"^WSGIScriptReloading On$", conf["polls-wsgi"], re.M)
+    assert "WSGIScriptReloading Off" not in conf["polls-wsgi"]
+
+
+# polls_app_daemon_timeouts with a queue-timeout (the whole dict: -e replaces it).
+TIMEOUTS_WITH_QUEUE = {
+    "request": 60,
+    "queue": 45,
+    "socket": 60,
+    "connect": 15,
+    "startup": 15,
+    "deadlock": 60,
+    "graceful": 15,
+    "shutdown": 5,
+}
+
+
+def test_a_queue_timeout_is_rendered_only_when_set(tmp_path):
+    site = render("daemon", tmp_path / "rendered", "-e", json.dumps({"polls_app_daemon_timeouts": TIMEOUTS_WITH_QUEUE}))
+    assert re.search(r"^\s+queue-timeout=45 \\$", site["polls-site"], re.M), site["polls-site"]
+
+
+@pytest.mark.needs_apache
+def test_touch_reload_with_a_queue_timeout_passes_apache2_t(tmp_path, apache2):
+    extra = {"polls_app_daemon_reload": "touch", "polls_app_daemon_timeouts": TIMEOUTS_WITH_QUEUE}
+    render("daemon", tmp_path / "rendered", "-e", json.dumps(extra))
+    result = apache_accepts(apache2, tmp_path, tmp_path / "rendered")
+    assert result.returncode == 0 and "Syntax OK" in result.stderr, result.stderr
 
 
 def test_embedded_mode_directives(tmp_path):
@@ -165,6 +202,7 @@ def test_embedded_mode_directives(tmp_path):
     server = conf["polls-wsgi"]
     assert "WSGIPythonHome /srv/polls/venv" in server and "WSGIPythonPath /srv/polls/current" in server
     assert "WSGIRestrictEmbedded" not in server
+    assert re.search(r"^WSGIScriptReloading Off$", server, re.M)
     assert "MaxRequestWorkers       512" in server and "MaxConnectionsPerChild  0" in server
     site = conf["polls-site"]
     assert "WSGIDaemonProcess" not in site and "WSGIProcessGroup" not in site

@@ -93,6 +93,33 @@ def test_ratios_against_gunicorn_on_libpython():
     assert by_what["daemon/gunicorn_libpython"]["cpu"] == 0.5
 
 
+def test_a_variant_is_compared_with_daemon_mode_and_with_gunicorn():
+    row = {"rps": 100, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
+    samples = {
+        ("daemon", "home"): [row],
+        ("variant", "home"): [dict(row, rps=110, cpu_ms_per_req=0.8)],
+        ("gunicorn", "home"): [dict(row, rps=50)],
+    }
+    by_what = {r["what"]: r for r in bench.ratios(bench.summarize(samples))}
+    assert by_what["variant/daemon"]["rps"] == 1.1
+    assert by_what["variant/daemon"]["cpu"] == 1.0 / 0.8  # the variant spends less per request
+    assert by_what["variant/daemon"]["rps_paired"] == (1.1, 1.1, 1.1)
+    assert by_what["variant/gunicorn"]["rps"] == 2.2
+    assert by_what["daemon/gunicorn"]["rps"] == 2.0
+
+
+def test_the_variant_target_and_its_overrides_go_together():
+    args = bench.parse_args(["--targets", "daemon,variant", "--variant", "polls_app_daemon_reload=touch"])
+    assert args.targets == ["daemon", "variant"] and args.variant == ["polls_app_daemon_reload=touch"]
+    for argv in (
+        ["--targets", "daemon,variant"],
+        ["--variant", "polls_app_daemon_reload=touch"],
+        ["--targets", "daemon,variant", "--variant", "reload touch"],
+    ):
+        with pytest.raises(SystemExit):
+            bench.parse_args(argv)
+
+
 BURN = (
     "import sys, time\n"
     "t = time.process_time()\n"
