@@ -901,42 +901,33 @@ def paired_ratios(ours, theirs):
     return (statistics.median(each), each[0], each[-1]) if each else None
 
 
+def compared(what, page, row, base):
+    """One server's row against another's on a page: req/s ours over theirs,
+    CPU theirs over ours (> 1 means we spend less per request)."""
+    return {
+        "what": what,
+        "page": page,
+        "rps": ratio(row["rps"], base["rps"]),
+        "cpu": ratio(base["cpu_ms_per_req"], row["cpu_ms_per_req"]),
+        "rps_paired": paired_ratios(row.get("rps_rounds"), base.get("rps_rounds")),
+        "cpu_paired": paired_ratios(base.get("cpu_rounds"), row.get("cpu_rounds")),
+    }
+
+
 def ratios(table):
     """req/s ratios (higher is better for the first named) and CPU ratios: of
     the medians, and the median of the rounds' own ratios with their range."""
     out = []
-
     for page, by_target in table.items():
         for gunicorn in GUNICORNS:
-            g = by_target.get(gunicorn)
             for mode in ("daemon", "variant", "embedded"):
-                row = by_target.get(mode)
-                if not (row and g):
-                    continue
-                out.append(
-                    {
-                        "what": f"{mode}/{gunicorn}",
-                        "page": page,
-                        "rps": ratio(row["rps"], g["rps"]),
-                        # gunicorn's CPU over ours: > 1 means we spend less per request.
-                        "cpu": ratio(g["cpu_ms_per_req"], row["cpu_ms_per_req"]),
-                        "rps_paired": paired_ratios(row.get("rps_rounds"), g.get("rps_rounds")),
-                        "cpu_paired": paired_ratios(g.get("cpu_rounds"), row.get("cpu_rounds")),
-                    }
-                )
+                row, base = by_target.get(mode), by_target.get(gunicorn)
+                if row and base:
+                    out.append(compared(f"{mode}/{gunicorn}", page, row, base))
     for page, by_target in table.items():
         row, base = by_target.get("variant"), by_target.get("daemon")
         if row and base:
-            out.append(
-                {
-                    "what": "variant/daemon",
-                    "page": page,
-                    "rps": ratio(row["rps"], base["rps"]),
-                    "cpu": ratio(base["cpu_ms_per_req"], row["cpu_ms_per_req"]),
-                    "rps_paired": paired_ratios(row.get("rps_rounds"), base.get("rps_rounds")),
-                    "cpu_paired": paired_ratios(base.get("cpu_rounds"), row.get("cpu_rounds")),
-                }
-            )
+            out.append(compared("variant/daemon", page, row, base))
     if "static" in table and "hello" in table:
         for target in table["static"]:
             if target in table["hello"]:
