@@ -1,11 +1,14 @@
 """A changed setting reloads only the code: in daemon mode the playbook
-signals the daemon processes (polls_app_daemon_reload: signal, the default),
-mod_wsgi replaces them, and Apache itself keeps running (same parent PID).
+signals the daemon processes one at a time (polls_app_daemon_reload: signal,
+the default), mod_wsgi replaces them while the others answer, and Apache
+itself keeps running (same parent PID).
 With polls_app_daemon_reload: touch, touching the WSGI script does the same,
 as mod_wsgi's classic way; by default a touched script changes nothing."""
 
 import json
 import os
+import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +21,7 @@ from deploylib import apache_pid, assert_playbook_ok, daemon_processes, run_play
 pytestmark = pytest.mark.deploy
 WSGI_SCRIPT = Path("/srv/polls/polls.wsgi")
 WSGI_CONF = Path("/etc/apache2/conf-enabled/polls-wsgi.conf")
+SITE_CONF = Path("/etc/apache2/sites-enabled/polls.conf")
 
 
 def daemon_pids():
@@ -29,6 +33,46 @@ def both_daemons_running():
     # process that was told to restart exits before Apache starts its
     # successor, so for a moment only one of the two is there.
     wait_until(lambda: len(daemon_pids()) == 2, timeout=30, interval=0.2, what="both daemon processes to run")
+
+
+class ReadyDaemons:
+    """Samples, every few milliseconds until stopped, how many daemon
+    processes have started their request threads (mod_wsgi starts them once
+    the WSGI script is loaded): the processes that can answer."""
+
+    def __init__(self):
+        self.threads = int(re.search(r"WSGIDaemonProcess .*?threads=(\d+)", SITE_CONF.read_text(), re.S).group(1))
+        self.parent = apache_pid()
+        self.counts, self.stop = [], threading.Event()
+        self.sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def _ready(self):
+        ready = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"(wsgi:"):
+                    continue
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+                status = dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+            except OSError:
+                continue  # exited meanwhile
+            if status["PPid"].strip() == self.parent and int(status["Threads"]) >= self.threads:
+                ready += 1
+        return ready
+
+    def _sample(self):
+        while not self.stop.is_set():
+            self.counts.append(self._ready())
+            time.sleep(0.005)
+
+    def __enter__(self):
+        self.sampler.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop.set()
+        self.sampler.join(10)
+        return False
 
 
 def replaced(site, before):
@@ -44,10 +88,13 @@ def test_changed_settings_restart_the_daemons_but_not_apache(deployed_site):
     apache_before, daemons_before = apache_pid(), daemon_pids()
     mark = uuid.uuid4().hex
     try:
-        run = run_playbook("-e", json.dumps({"polls_app_extra_env": {"POLLS_RELOAD_MARK": mark}}), name="deploy-reload")
+        with ReadyDaemons() as ready:
+            run = run_playbook(
+                "-e", json.dumps({"polls_app_extra_env": {"POLLS_RELOAD_MARK": mark}}), name="deploy-reload"
+            )
         assert_playbook_ok(run)
         changed = run.changed_tasks()
-        assert "polls_app : Restart the daemon processes (signal them)" in changed, changed
+        assert "polls_app : Restart the daemon processes one at a time (signal them)" in changed, changed
         assert "polls_app : Restart the daemon processes (touch the WSGI script)" not in changed, changed
         assert not any(name.startswith("httpd : ") for name in changed), changed
         assert f"POLLS_RELOAD_MARK={mark}" in Path("/etc/polls/env").read_text()
@@ -55,6 +102,10 @@ def test_changed_settings_restart_the_daemons_but_not_apache(deployed_site):
         wait_until(lambda: replaced(deployed_site, daemons_before), timeout=30, interval=0.2, what="new daemons")
         assert apache_pid() == apache_before
         assert requests.get(deployed_site.url("/runtime/json"), timeout=10).json()["mode"] == "daemon"
+        # One at a time: while each process restarted, the other could answer.
+        print(f"\ndaemon processes ready during the reload: {len(ready.counts)} samples, fewest {min(ready.counts)}")
+        assert max(ready.counts) == 2, "the sampler never saw both daemon processes ready"
+        assert min(ready.counts) >= 1, "every daemon process was restarting at the same moment"
     finally:
         assert_playbook_ok(run_playbook(name="deploy-reload-undo"))
     assert "POLLS_RELOAD_MARK" not in Path("/etc/polls/env").read_text()
