@@ -43,6 +43,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -753,6 +754,7 @@ def parse_wrk(out):
 def run_wrk(target, path, seconds, connections, threads):
     url = target.base + path
     before = cpu_ticks(target.roots, target.app_roots)
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url],
         capture_output=True,
@@ -760,6 +762,10 @@ def run_wrk(target, path, seconds, connections, threads):
         timeout=seconds + 60,
     )
     after = cpu_ticks(target.roots, target.app_roots)
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # wrk's own CPU (it shares the cores): where it is as large as the
+    # server's, the load generator, not the server, bounds req/s.
+    client_ms = sum(getattr(client_after, f) - getattr(client_before, f) for f in ("ru_utime", "ru_stime")) * 1000.0
     if proc.returncode != 0:
         raise BenchError(f"wrk failed on {url}: {proc.stderr.strip()}")
     result = parse_wrk(proc.stdout)
@@ -770,6 +776,7 @@ def run_wrk(target, path, seconds, connections, threads):
         cpu_ms_per_req=((front_ms + app_ms) / n) if n else None,
         front_ms_per_req=(front_ms / n) if n else None,
         app_ms_per_req=(app_ms / n) if n else None,
+        client_ms_per_req=(client_ms / n) if n else None,
         rss_mb=round(rss, 1),
         pss_mb=round(pss, 1),
         processes=nprocs,
@@ -843,6 +850,7 @@ def summary_row(results):
         "cpu_ms_per_req": _median([r["cpu_ms_per_req"] for r in results]),
         "front_ms_per_req": _median([r.get("front_ms_per_req") for r in results]),
         "app_ms_per_req": _median([r.get("app_ms_per_req") for r in results]),
+        "client_ms_per_req": _median([r.get("client_ms_per_req") for r in results]),
         "rss_mb": max(r["rss_mb"] for r in results),
         "pss_mb": max(r["pss_mb"] for r in results),
         "rounds": len(results),
@@ -872,11 +880,12 @@ def print_table(table, title):
     print(
         "CPU ms/req is the server's, split into the HTTP server's processes (front: Apache, nginx)\n"
         "and the application's own processes (app: mod_wsgi daemons, gunicorn; '-' in embedded\n"
-        "mode, where Django runs inside Apache's processes)"
+        "mode, where Django runs inside Apache's processes); wrk: the load generator's own\n"
+        "CPU ms/req, on the same cores"
     )
     print(
         f"{'page':13s} {'server':18s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>6s} "
-        f"{'CPU ms/req':>10s} {'front':>6s} {'app':>6s} {'RSS MB':>7s} {'PSS MB':>7s}"
+        f"{'CPU ms/req':>10s} {'front':>6s} {'app':>6s} {'wrk':>6s} {'RSS MB':>7s} {'PSS MB':>7s}"
     )
     for page, by_target in table.items():
         for target, row in by_target.items():
@@ -884,7 +893,7 @@ def print_table(table, title):
                 f"{page:13s} {target:18s} {_f(row['rps'], '8.0f')} {_f(row['p50_ms'], '8.2f')} "
                 f"{_f(row['p99_ms'], '8.2f')} {row['errors']:6d} {_f(row['cpu_ms_per_req'], '10.3f')} "
                 f"{_f(row.get('front_ms_per_req'), '6.3f')} {_f(row.get('app_ms_per_req') or None, '6.3f')} "
-                f"{_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
+                f"{_f(row.get('client_ms_per_req'), '6.3f')} {_f(row['rss_mb'], '7.0f')} {_f(row['pss_mb'], '7.0f')}"
                 + (f"  {row['error_kinds']}" if row.get("error_kinds") else "")
             )
 
@@ -931,14 +940,7 @@ def ratios(table):
     if "static" in table and "hello" in table:
         for target in table["static"]:
             if target in table["hello"]:
-                out.append(
-                    {
-                        "what": "static/hello",
-                        "page": target,
-                        "rps": ratio(table["static"][target]["rps"], table["hello"][target]["rps"]),
-                        "cpu": None,
-                    }
-                )
+                out.append(compared("static/hello", target, table["static"][target], table["hello"][target]))
     return out
 
 

@@ -47,10 +47,13 @@ requirement_files() {
 
 # venv_sync VENV REQUIREMENTS...: create VENV from Debian's python3 and install
 # the requirement files, skipping pip when they have not changed since last time.
+# One stamp per set of files: scripts/test adds ansible-lint to the virtualenv
+# scripts/deploy uses, and neither set's stamp makes the other reinstall.
 venv_sync() {
     local venv="$1"; shift
-    local stamp="$venv/.requirements.sha256"
-    local want req
+    local want req set
+    set="$(for req in "$@"; do echo "${req#"$REPO_ROOT"/}"; done | sha256sum | cut -c1-12)"
+    local stamp="$venv/.requirements-$set.sha256"
     # Included files count too: a new pin in requirements.txt must reach the
     # test virtualenv, whose file only includes it.
     want="$(for req in "$@"; do requirement_files "$req"; done | xargs -d '\n' cat | sha256sum | cut -d' ' -f1)"

@@ -153,13 +153,47 @@ def test_cpu_is_split_between_the_http_server_and_the_application_processes():
 def test_table_shows_the_cpu_split(capsys):
     row = {"rps": 100, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 0.3, "rss_mb": 1, "pss_mb": 1}
     samples = {
-        ("daemon", "hello"): [dict(row, front_ms_per_req=f, app_ms_per_req=0.3 - f) for f in (0.1, 0.12, 0.14)],
+        ("daemon", "hello"): [
+            dict(row, front_ms_per_req=f, app_ms_per_req=0.3 - f, client_ms_per_req=c)
+            for f, c in ((0.1, 0.05), (0.12, 0.07), (0.14, 0.06))
+        ],
         ("embedded", "hello"): [dict(row, front_ms_per_req=0.3, app_ms_per_req=0.0)],
     }
     bench.print_table(bench.summarize(samples), "t")
     lines = {line.split()[1]: line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("hello")}
-    assert lines["daemon"][6:9] == ["0.300", "0.120", "0.180"]  # medians of the rounds
-    assert lines["embedded"][6:9] == ["0.300", "0.300", "-"]  # no processes of its own
+    assert lines["daemon"][6:10] == ["0.300", "0.120", "0.180", "0.060"]  # medians of the rounds
+    assert lines["embedded"][6:10] == ["0.300", "0.300", "-", "-"]  # no processes of its own, no wrk figure
+
+
+def test_static_is_compared_with_hello_by_rate_and_by_cpu():
+    row = {"rps": 100, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 0.12, "rss_mb": 1, "pss_mb": 1}
+    samples = {
+        ("daemon", "hello"): [row, dict(row, rps=120, cpu_ms_per_req=0.1)],
+        ("daemon", "static"): [dict(row, rps=250, cpu_ms_per_req=0.04), dict(row, rps=240, cpu_ms_per_req=0.03)],
+    }
+    static = [r for r in bench.ratios(bench.summarize(samples)) if r["what"] == "static/hello"][0]
+    assert static["page"] == "daemon"
+    assert static["rps"] == 245 / 110
+    assert static["cpu"] == 0.11 / 0.035  # a static file costs this many times less CPU
+    assert static["rps_paired"] == (2.25, 2.0, 2.5)
+
+
+def test_the_load_generators_cpu_is_counted_per_request(monkeypatch):
+    class Target:
+        base, roots, app_roots = "http://127.0.0.1:1", set(), set()
+
+    real_run = subprocess.run
+
+    def fake_wrk(command, **kwargs):
+        # A child that burns CPU, as wrk does, then prints wrk's report.
+        real_run([sys.executable, "-c", BURN.replace("time.sleep(60)", "pass")], check=True, capture_output=True)
+        return subprocess.CompletedProcess(command, 0, WRK, "")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_wrk)
+    monkeypatch.setattr(bench, "memory_mb", lambda roots: (0, 0, 0))
+    result = bench.run_wrk(Target(), "/polls/", 4, 16, 1)
+    # 0.3 s of CPU over 3412 requests
+    assert 0.3 * 1000 / 3412 <= result["client_ms_per_req"] < 0.6 * 1000 / 3412
 
 
 @pytest.mark.skipif(not shutil.which("gcc") or not Path("/usr/bin/python3").exists(), reason="needs gcc (scripts/test)")
