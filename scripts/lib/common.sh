@@ -51,9 +51,9 @@ requirement_files() {
 # scripts/deploy uses, and neither set's stamp makes the other reinstall.
 venv_sync() {
     local venv="$1"; shift
-    local want req set
-    set="$(for req in "$@"; do echo "${req#"$REPO_ROOT"/}"; done | sha256sum | cut -c1-12)"
-    local stamp="$venv/.requirements-$set.sha256"
+    local want req files_key
+    files_key="$(for req in "$@"; do echo "${req#"$REPO_ROOT"/}"; done | sha256sum | cut -c1-12)"
+    local stamp="$venv/.requirements-$files_key.sha256"
     # Included files count too: a new pin in requirements.txt must reach the
     # test virtualenv, whose file only includes it.
     want="$(for req in "$@"; do requirement_files "$req"; done | xargs -d '\n' cat | sha256sum | cut -d' ' -f1)"

@@ -8,6 +8,7 @@ as mod_wsgi's classic way; by default a touched script changes nothing."""
 import json
 import os
 import re
+import subprocess
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.deploy
 WSGI_SCRIPT = Path("/srv/polls/polls.wsgi")
 WSGI_CONF = Path("/etc/apache2/conf-enabled/polls-wsgi.conf")
 SITE_CONF = Path("/etc/apache2/sites-enabled/polls.conf")
+RESTART_DAEMONS = "/usr/local/sbin/polls-restart-daemons"
 
 
 def daemon_pids():
@@ -139,3 +141,17 @@ def test_touch_reload_restarts_the_daemons_when_the_wsgi_script_is_touched(deplo
     finally:
         assert_playbook_ok(run_playbook(name="deploy-reload-touch-undo"))
     assert "WSGIScriptReloading Off" in WSGI_CONF.read_text()
+
+
+def test_a_restart_whose_new_process_does_not_come_up_stops_there(deployed_site):
+    # Asked to wait for more threads than a daemon process starts, the first
+    # replacement never counts as ready: the restart gives up with a message
+    # and leaves the processes it had not signalled yet running.
+    both_daemons_running()
+    before = daemon_pids()
+    run = subprocess.run([RESTART_DAEMONS, "polls", "1000", "3"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run
+    assert "no new (wsgi:polls) process started its 1000 threads within 3 s" in run.stderr
+    both_daemons_running()
+    assert len(daemon_pids() & before) == 1
+    assert requests.get(deployed_site.url("/runtime/json"), timeout=10).status_code == 200
