@@ -38,28 +38,24 @@ def both_daemons_running():
 
 
 class ReadyDaemons:
-    """Samples, every few milliseconds until stopped, how many daemon
+    """Samples, again and again until stopped, how many daemon
     processes have started their request threads (mod_wsgi starts them once
     the WSGI script is loaded): the processes that can answer."""
 
     def __init__(self):
         self.threads = int(re.search(r"WSGIDaemonProcess .*?threads=(\d+)", SITE_CONF.read_text(), re.S).group(1))
-        self.parent = apache_pid()
         self.counts, self.stop = [], threading.Event()
         self.sampler = threading.Thread(target=self._sample, daemon=True)
 
     def _ready(self):
         ready = 0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
+        for pid, _user in daemon_processes():
             try:
-                if not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"(wsgi:"):
-                    continue
                 lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-                status = dict(line.split(":\t", 1) for line in lines if ":\t" in line)
             except OSError:
                 continue  # exited meanwhile
-            if status["PPid"].strip() == self.parent and int(status["Threads"]) >= self.threads:
-                ready += 1
+            threads = next(int(line.split()[1]) for line in lines if line.startswith("Threads:"))
+            ready += threads >= self.threads
         return ready
 
     def _sample(self):
