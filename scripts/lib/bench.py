@@ -68,6 +68,7 @@ MANAGE = "/usr/local/bin/polls-manage"
 GUNICORN_DIR = os.environ.get("BENCH_GUNICORN_DIR", "/opt/polls-tools/gunicorn")
 
 HELLO_PATH = "/__bench/hello"
+WARM_UP_SECONDS = 1
 
 # name -> path (with {question} / {org} filled in from the bench data set).
 PAGES = {
@@ -865,6 +866,7 @@ def summarize(samples):
             # Round by round, for ratios of runs made next to each other.
             rps_rounds=[r["rps"] for r in results],
             cpu_rounds=[r["cpu_ms_per_req"] for r in results],
+            p99_rounds=[r["p99_ms"] for r in results],
         )
     return table
 
@@ -1294,9 +1296,15 @@ def main(argv=None):
                 status, body = http_get(target.base + path)
                 if status != 200:
                     raise BenchError(f"{target.name} answered {status} for {path}: {body[:300]!r}")
-            for _ in range(20):  # warm up every process a little
-                for path in paths.values():
-                    http_get(target.base + path)
+        log(f"warm-up: {WARM_UP_SECONDS} s of load on every page of every server, not counted")
+        # A short load of each page on each server first, its figures thrown
+        # away: the rounds then measure servers in their steady state, not
+        # every process's first answers (lazy imports and connections, the
+        # collector's first full passes and gc.freeze(), mysite/gcfreeze.py),
+        # which otherwise all land in round 1.
+        for target in targets.values():
+            for path in paths.values():
+                run_wrk(target, path, WARM_UP_SECONDS, args.connections, args.wrk_threads)
         main_targets = [targets[t] for t in args.targets]
         if not args.no_main:
             table = summarize(

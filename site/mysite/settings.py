@@ -316,5 +316,11 @@ SERVICES_CHART_CACHE_SECONDS = env.int("SERVICES_CHART_CACHE_SECONDS", default=3
 # Redis was down (a new release has keys of its own). 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=60)
 
+# A serving process (mysite/wsgi.py) moves what it holds once warm out of the
+# garbage collector's full collections after this many answers, which
+# otherwise pause all its threads for 100-400 ms under load
+# (mysite/gcfreeze.py). 0 leaves the collector as CPython sets it.
+GC_FREEZE_AFTER_REQUESTS = env.int("DJANGO_GC_FREEZE_AFTER_REQUESTS", default=500)
+
 # The services pages log staff in here (services/urls.py); /admin/ keeps its own login.
 LOGIN_URL = "services:login"
