@@ -4,7 +4,7 @@ CPython's full (generation 2) collection walks every tracked object while it
 holds the GIL, so every thread of the process waits for it. A process that has
 served its first requests holds ~90 000 such objects that live as long as it
 does (Django, URL resolvers, compiled templates, each thread's database and
-cache connections). Walking them takes ~15 ms on an idle core, but 100-400 ms
+cache connections). Walking them takes ~15 ms on an idle core, but 100-250 ms
 under load on a shared machine, once every few seconds to minutes per process:
 measured here, each of the p99 spikes of embedded mode's /healthz (4 processes
 x 128 threads, all in Apache) ended exactly when a full collection of that
@@ -36,7 +36,6 @@ class FreezeAfterWarmUp:
         if requests < 1:
             raise ValueError("requests must be at least 1")
         self.left = requests
-        self.frozen = 0  # objects moved to the permanent generation
         self._lock = threading.Lock()
 
     def __call__(self, **kwargs):
@@ -45,13 +44,12 @@ class FreezeAfterWarmUp:
             if self.left != 0:
                 return  # below zero: answers already under way when it froze
         request_finished.disconnect(self, dispatch_uid=__name__)
-        self.frozen = collect_and_freeze()
+        collect_and_freeze()
 
 
 def collect_and_freeze():
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
 
 
 def freeze_after(requests):

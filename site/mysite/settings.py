@@ -316,9 +316,9 @@ SERVICES_CHART_CACHE_SECONDS = env.int("SERVICES_CHART_CACHE_SECONDS", default=3
 # Redis was down (a new release has keys of its own). 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=60)
 
-# A serving process (mysite/wsgi.py) moves what it holds once warm out of the
-# garbage collector's full collections after this many answers, which
-# otherwise pause all its threads for 100-400 ms under load
+# A serving process (mysite/wsgi.py) moves what it holds out of the garbage
+# collector's full collections, which otherwise pause all its threads for
+# 100-250 ms under load: once imported, and again after this many answers
 # (mysite/gcfreeze.py). 0 leaves the collector as CPython sets it.
 GC_FREEZE_AFTER_REQUESTS = env.int("DJANGO_GC_FREEZE_AFTER_REQUESTS", default=500)
 

@@ -1,5 +1,5 @@
-"""mysite/gcfreeze.py: the heap is frozen once, after the warm-up answers,
-with the warm-up's garbage collected first; later garbage is still collected.
+"""mysite/gcfreeze.py: the heap is frozen at import and once more after the
+warm-up answers, with garbage collected first; later garbage is still collected.
 
 Each case runs in a new interpreter: freezing is process-wide and would
 otherwise change the collector of the test run itself."""
@@ -102,8 +102,8 @@ def test_zero_leaves_the_collector_alone(tmp_path):
     assert out["connected"] == [False] * 5
 
 
-def test_default_is_500_answers(tmp_path):
-    # 5 answers are far from the default: only the import's freeze yet.
+def test_on_by_default_and_waits_for_more_answers(tmp_path):
+    # 5 answers are far from the default (500): only the import's freeze yet.
     out = run_probe(tmp_path, None)
     assert out["at_import"] > 10_000
     assert out["connected"] == [True] * 5
