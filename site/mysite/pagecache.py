@@ -38,6 +38,13 @@ Timeouts bound what cannot signal: writes made straight into MongoDB, a bump
 lost while Redis was down. They are
 settings.PAGE_CACHE_SECONDS (default 60) unless a view asks for less
 (cache_until: the polls index must not outlive the next publication date).
+When a page's time is up, one request rebuilds it and the requests that
+arrive meanwhile still get the page it replaces, for at most REBUILD_SECONDS
+more (stale while revalidate). A plain expiry made every request of that
+moment miss and rebuild the same page at once, a stampede: measured under
+load (16 connections, 2 cores), the round holding a poll page's expiry had
+a p99 of 78 and 192 ms against 12-15 ms in the others. A change (a new
+generation) is never served stale: its pages are rebuilt at once.
 
 Why not Django's CacheMiddleware / cache_page: a hit there costs two round
 trips (the header list, then the page) plus one for the generation; it adds
@@ -202,6 +209,19 @@ def is_cacheable(request, response):
     return not (session is not None and session.modified)
 
 
+# How long a page whose time is up may still be served while one request
+# rebuilds it: the entry outlives its timeout by this much, and a request that
+# claimed the rebuild keeps the claim this long (should it fail, the next
+# request after that tries again).
+REBUILD_SECONDS = 10
+
+
+def claim_rebuild(key):
+    """True for the one request, in all processes, that rebuilds the expired
+    page under key; the others go on serving it meanwhile."""
+    return bool(cache.add(f"{key}:rebuild", 1, REBUILD_SECONDS))
+
+
 class _Slot:
     """What PageCacheMiddleware tells the view of an anonymous GET it could not
     answer: the generations read with the page. The view's marker
@@ -328,7 +348,7 @@ class PageCacheMiddleware:
     cache, and keeps their responses as the other middleware left them."""
 
     # Paths whose view is not marked, remembered per process so that their
-    # GETs (a poll's vote form, the org chart, /healthz) do not pay a cache
+    # GETs (/healthz, the dashboard, the runtime page) do not pay a cache
     # round trip that can never hit. Which view a path reaches is fixed by
     # the code, so nothing goes stale; the set is emptied when it reaches
     # this size, which bounds its memory whatever paths are asked for.
@@ -347,8 +367,9 @@ class PageCacheMiddleware:
         generations = {group: found.get(gen_key) for group, gen_key in self.generation_keys.items()}
         entry = found.get(key)
         if entry is not None:
-            generation, (group, response, csrf_stand_in) = entry
-            if group is None or generations.get(group) == generation:
+            generation, (group, response, csrf_stand_in, fresh_until) = entry
+            current = group is None or generations.get(group) == generation
+            if current and (time.time() < fresh_until or not claim_rebuild(key)):
                 return fill_csrf_token(request, response, csrf_stand_in) if csrf_stand_in else response
         request.page_cache = slot = _Slot(generations)
         response = self.get_response(request)
@@ -359,7 +380,8 @@ class PageCacheMiddleware:
         elif is_cacheable(request, response):
             timeout = min(page_cache_seconds(), getattr(response, "page_cache_timeout", page_cache_seconds()))
             if timeout > 0:
-                set_with_generation(key, slot.generation, (slot.group, response, slot.csrf_stand_in), timeout)
+                page = (slot.group, response, slot.csrf_stand_in, time.time() + timeout)
+                set_with_generation(key, slot.generation, page, timeout + REBUILD_SECONDS)
         # Stored (pickled) before this: the entry keeps the stand-in, and
         # this response gets its token like a hit's.
         return fill_csrf_token(request, response, slot.csrf_stand_in) if slot.csrf_stand_in else response

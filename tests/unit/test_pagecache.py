@@ -356,7 +356,7 @@ def test_the_cached_entry_holds_the_stand_in_and_no_visitors_token():
     view = form_view(calls)
     request = anonymous_request()
     served = view(request)
-    generation, (group, stored, stand_in) = cache.get(
+    generation, (group, stored, stand_in, fresh_until) = cache.get(
         pagecache.page_key(request, translation.get_language_from_request(request))
     )
     assert stand_in == pagecache._CSRF_STAND_IN and stand_in.encode() in stored.content
@@ -575,6 +575,58 @@ def test_page_cache_timeout_bounds_what_nothing_signals(client, clock, settings)
     assert "Old text" in client.get(reverse("polls:index")).content.decode()
     clock(10)
     assert "New text" in client.get(reverse("polls:index")).content.decode()
+
+
+def test_an_expired_page_is_served_while_another_request_rebuilds_it(client, clock, settings, monkeypatch):
+    """Stale while revalidate: past its timeout a page is rebuilt by the one
+    request that claims the rebuild; a request arriving meanwhile (the claim
+    held elsewhere) gets the page it replaces at once, without a query."""
+    question, _ = question_with_choices("Old text")
+    index = reverse("polls:index")
+    queries_of(client, index)
+    Question.objects.filter(pk=question.pk).update(question_text="New text")  # no signal
+    clock(settings.PAGE_CACHE_SECONDS + 1)
+    claims = []
+    monkeypatch.setattr(pagecache, "claim_rebuild", lambda key: claims.append(key) or False)
+    response, count = queries_of(client, index)
+    assert claims, "an expired page was served without asking who rebuilds it"
+    assert (count, "Old text" in response.content.decode()) == (0, True)
+    monkeypatch.setattr(pagecache, "claim_rebuild", lambda key: True)
+    response, count = queries_of(client, index)
+    assert count > 0 and "New text" in response.content.decode()
+    monkeypatch.setattr(pagecache, "claim_rebuild", lambda key: pytest.fail("a fresh page asked for a rebuild"))
+    response, count = queries_of(client, index)
+    assert (count, "New text" in response.content.decode()) == (0, True)
+
+
+def test_only_one_request_claims_an_expired_pages_rebuild(clock):
+    assert pagecache.claim_rebuild("pagecache:page:test") is True
+    assert pagecache.claim_rebuild("pagecache:page:test") is False
+    assert pagecache.claim_rebuild("pagecache:page:other") is True
+    clock(pagecache.REBUILD_SECONDS + 1)  # the claimant failed: the next request tries again
+    assert pagecache.claim_rebuild("pagecache:page:test") is True
+
+
+def test_an_expired_page_is_never_served_past_the_rebuild_window(client, clock, settings, monkeypatch):
+    question, _ = question_with_choices("Old text")
+    index = reverse("polls:index")
+    client.get(index)
+    Question.objects.filter(pk=question.pk).update(question_text="New text")  # no signal
+    monkeypatch.setattr(pagecache, "claim_rebuild", lambda key: False)  # a rebuild that never ends
+    clock(settings.PAGE_CACHE_SECONDS + 1)
+    assert "Old text" in client.get(index).content.decode()
+    clock(pagecache.REBUILD_SECONDS)
+    assert "New text" in client.get(index).content.decode()
+
+
+def test_a_change_is_never_served_stale_while_a_rebuild_is_under_way(client, clock, settings, monkeypatch):
+    question_with_choices("Old question")
+    index = reverse("polls:index")
+    client.get(index)
+    monkeypatch.setattr(pagecache, "claim_rebuild", lambda key: False)
+    clock(settings.PAGE_CACHE_SECONDS + 1)
+    question_with_choices("New question")  # signalled: a new generation
+    assert "New question" in client.get(index).content.decode()
 
 
 def test_page_cache_seconds_zero_turns_it_off(client, settings):
