@@ -1,5 +1,6 @@
-"""mysite/gcfreeze.py: the heap is frozen at import and once more after the
-warm-up answers, with garbage collected first; later garbage is still collected.
+"""mysite/gcfreeze.py: the heap is frozen at import (after a full collection)
+and once more after the warm-up answers (after a collection of the young
+generations only); later garbage is still collected.
 
 Each case runs in a new interpreter: freezing is process-wide and would
 otherwise change the collector of the test run itself."""
@@ -46,6 +47,12 @@ def cycle():
 
 out = {"at_import": gc.get_freeze_count(), "statuses": [], "frozen": [], "connected": []}
 for i in range(5):
+    if i == 1:
+        held = [Node(), Node()]
+        held[0].other, held[1].other = held[1], held[0]
+        old_garbage = weakref.ref(held[0])
+        gc.collect()  # still alive: now in the oldest generation
+        held = None  # dead, and old, before the answer that freezes
     if i == 2:
         warm_up_garbage = cycle()  # dead before the answer that freezes
     out["statuses"].append(answer())
@@ -53,6 +60,8 @@ for i in range(5):
     out["connected"].append(connected())
     if i == 2:
         out["warm_up_garbage_collected"] = warm_up_garbage() is None
+        gc.collect()
+        out["old_garbage_frozen"] = old_garbage() is not None
 
 later_garbage = cycle()
 gc.collect()
@@ -88,8 +97,12 @@ def test_freezes_once_after_the_warm_up_answers(tmp_path):
     assert out["frozen"][2] > out["frozen"][1], out
     # Once: the receiver is gone, later answers cost nothing.
     assert out["connected"] == [True, True, False, False, False]
-    # A full collection ran first: the warm-up's cyclic garbage is not kept.
+    # The young generations were collected first: the warm-up's recent cyclic
+    # garbage is not kept...
     assert out["warm_up_garbage_collected"] is True
+    # ...but only they (a full collection would pause a loaded process): what
+    # was already old when it died stays frozen, even through full collections.
+    assert out["old_garbage_frozen"] is True
     # The collector still frees what becomes garbage afterwards.
     assert out["later_garbage_collected"] is True
 
