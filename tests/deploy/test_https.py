@@ -129,6 +129,18 @@ def test_http2_is_negotiated_by_alpn(deployed_site):
     assert handshake(context)[1] == "http/1.1"
 
 
+def test_no_cleartext_http2(deployed_site):
+    """HTTP/2 only over TLS: Debian's own mod_http2 settings also offered h2c
+    on port 80 (by Upgrade, or to a client that starts in HTTP/2)."""
+    with socket.create_connection((HOST, 80), timeout=10) as sock:
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        answer = sock.recv(4096)
+    # An h2c server answers with a binary SETTINGS frame instead.
+    assert answer.startswith(b"HTTP/1.1 "), answer[:60]
+    offered = requests.get(HTTP_URL + "/healthz", allow_redirects=False, timeout=10).headers.get("Upgrade", "")
+    assert "h2c" not in offered, offered
+
+
 def test_ca_certificate_download_and_page(deployed_site):
     page = requests.get(deployed_site.url("/tls/"), headers={"Accept-Language": "en"}, timeout=10)
     assert page.status_code == 200 and 'href="/tls/ca.crt"' in page.text
