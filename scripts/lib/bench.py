@@ -816,10 +816,13 @@ def measure_rounds(targets, paths, rounds, seconds, connections, wrk_threads, la
         order = targets[r % len(targets) :] + targets[: r % len(targets)]
         for page, path in paths.items():
             for target in order:
-                res = run_wrk(target, path, seconds, connections, wrk_threads)
+                # The wall clock of each run: a round that stands out can be
+                # matched with what else ran then (cron jobs, other load).
+                started = time.strftime("%H:%M:%S")
+                res = dict(run_wrk(target, path, seconds, connections, wrk_threads), started=started)
                 samples.setdefault((target.name, page), []).append(res)
                 log(
-                    f"{label}round {r + 1}/{rounds} {page:13s} {target.name:9s} {res['rps']:8.0f} req/s "
+                    f"{label}round {r + 1}/{rounds} {started} {page:13s} {target.name:9s} {res['rps']:8.0f} req/s "
                     f"p99 {res['p99_ms']} ms, errors {res['errors']}"
                 )
     return samples
@@ -867,6 +870,7 @@ def summarize(samples):
             rps_rounds=[r["rps"] for r in results],
             cpu_rounds=[r["cpu_ms_per_req"] for r in results],
             p99_rounds=[r["p99_ms"] for r in results],
+            started_rounds=[r.get("started") for r in results],
         )
     return table
 

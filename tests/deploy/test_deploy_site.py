@@ -4,10 +4,12 @@ Everything goes through Apache on https://127.0.0.1 in daemon mode (the default)
 tests/deploy/test_deploy_mode_switch.py does the same checks in embedded mode.
 """
 
+import fcntl
 import os
 import re
 import stat
 import subprocess
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -375,3 +377,73 @@ def test_django_log_is_written(deployed_site, question):
     tail = log.read_text()[before:]
     # The book's verbose format: [date] LEVEL [logger:line] message
     assert re.search(r"^\[\d{2}/\w{3}/\d{4} \d{2}:\d{2}:\d{2}\] \w+ \[polls[\w.]*:\d+\] ", tail, re.M), tail
+
+
+SWIFT_PASSES = "/usr/local/sbin/swift-background-once"
+SWIFT_PASSES_LOCK = "/run/lock/swift-background.lock"
+
+
+def _swift_passes_running():
+    """{pid: command line} of the Swift background daemons running one pass."""
+    ps = subprocess.run(["ps", "-ww", "-u", "swift", "-o", "pid=,args="], capture_output=True, text=True).stdout
+    return {int(pid): args for pid, args in (line.split(None, 1) for line in ps.splitlines()) if "--once" in args}
+
+
+def _hold_swift_passes_lock(lock, seconds=120):
+    """Take the passes' lock, after any pass cron started has finished."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            assert time.monotonic() < deadline, f"a Swift background pass held {SWIFT_PASSES_LOCK} for {seconds} s"
+            time.sleep(0.5)
+
+
+def test_swift_background_passes_yield_the_cpu_to_the_site(deployed_site):
+    """Swift's replicators and updaters run one pass each from cron, as swift,
+    at the lowest CPU priority and the idle disk class, in a session whose
+    own priority is the lowest too (the kernel shares the CPU between
+    sessions first): a pass costs seconds of CPU, and at the site's priority
+    the requests of those seconds waited. Run by hand, it leaves the
+    caller's session as it was."""
+    autogroups = Path("/proc/self/autogroup").exists()
+    own_autogroup = Path("/proc/self/autogroup").read_text() if autogroups else None
+    cron = [line.split() for line in Path("/etc/cron.d/swift-background").read_text().splitlines()]
+    jobs = [fields[5:] for fields in cron if fields and not fields[0].startswith("#")]
+    assert jobs == [["swift", SWIFT_PASSES]]
+    with open(SWIFT_PASSES_LOCK, "a") as lock:
+        _hold_swift_passes_lock(lock)
+        # While a pass runs (here: this test holds the lock), cron's next
+        # one is skipped instead of doubling the work.
+        skipped = subprocess.run(["runuser", "-u", "swift", "--", SWIFT_PASSES], timeout=30)
+        assert skipped.returncode == 0
+        assert not _swift_passes_running()
+    run = subprocess.Popen(["runuser", "-u", "swift", "--", SWIFT_PASSES])
+    priorities = {}
+    try:
+        while run.poll() is None:
+            for pid, args in _swift_passes_running().items():
+                nice = subprocess.run(["ps", "-o", "ni=", "-p", str(pid)], capture_output=True, text=True).stdout
+                io = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout
+                daemon = next(os.path.basename(word) for word in args.split() if "/swift-" in word)
+                try:
+                    session = Path(f"/proc/{pid}/autogroup").read_text().split()[-1] if autogroups else "19"
+                except OSError:
+                    continue  # finished meanwhile
+                if nice.strip():
+                    priorities[daemon] = (int(nice), io.strip(), int(session))
+            time.sleep(0.05)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        run.wait(timeout=120)
+    assert run.returncode == 0, "a background pass failed (see the swift log)"
+    assert len(priorities) >= 3, f"too few passes seen running: {priorities}"
+    for daemon, (nice, io, session) in priorities.items():
+        assert nice == 19, f"{daemon} ran at nice {nice}"
+        assert io == "idle", f"{daemon} ran in disk class {io!r}"
+        assert session == 19, f"{daemon} ran in a session (autogroup) of nice {session}"
+    if autogroups:
+        assert Path("/proc/self/autogroup").read_text() == own_autogroup

@@ -61,6 +61,20 @@ def test_summary_medians_and_ratios():
     assert not [r for r in bench.ratios(table) if "libpython" in r["what"]]
 
 
+def test_each_round_keeps_its_wall_clock(monkeypatch, capsys):
+    """A round that stands out can be matched with what else ran then."""
+    row = {"rps": 100.0, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
+    monkeypatch.setattr(bench, "run_wrk", lambda *args: dict(row))
+    monkeypatch.setattr(bench.time, "strftime", lambda fmt: "12:34:56")
+
+    class Target:
+        name = "daemon"
+
+    samples = bench.measure_rounds([Target()], {"home": "/"}, 2, 1, 16, 1)
+    assert bench.summarize(samples)["home"]["daemon"]["started_rounds"] == ["12:34:56", "12:34:56"]
+    assert "round 1/2 12:34:56 home" in capsys.readouterr().err
+
+
 def test_paired_ratios_compare_each_round_with_its_neighbour():
     # The load drifts between rounds: each round's pair ran back to back.
     row = {"rps": 0, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "cpu_ms_per_req": 1.0, "rss_mb": 1, "pss_mb": 1}
