@@ -389,8 +389,9 @@ def _swift_passes_running():
     return {int(pid): args for pid, args in (line.split(None, 1) for line in ps.splitlines()) if "--once" in args}
 
 
-def _hold_swift_passes_lock(lock, seconds=120):
-    """Take the passes' lock, after any pass cron started has finished."""
+def _hold_swift_passes_lock(lock, seconds=300):
+    """Take the passes' lock, after any pass cron started has finished (at
+    the lowest priority, on a busy machine, that may take minutes)."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -422,8 +423,9 @@ def test_swift_background_passes_yield_the_cpu_to_the_site(deployed_site):
         assert not _swift_passes_running()
     run = subprocess.Popen(["runuser", "-u", "swift", "--", SWIFT_PASSES])
     priorities = {}
+    deadline = time.monotonic() + 300
     try:
-        while run.poll() is None:
+        while run.poll() is None and time.monotonic() < deadline:
             for pid, args in _swift_passes_running().items():
                 nice = subprocess.run(["ps", "-o", "ni=", "-p", str(pid)], capture_output=True, text=True).stdout
                 io = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout
@@ -438,8 +440,8 @@ def test_swift_background_passes_yield_the_cpu_to_the_site(deployed_site):
     finally:
         if run.poll() is None:
             run.kill()
-        run.wait(timeout=120)
-    assert run.returncode == 0, "a background pass failed (see the swift log)"
+        run.wait(timeout=30)
+    assert run.returncode == 0, "a background pass failed or took over 5 minutes (see the swift log)"
     assert len(priorities) >= 3, f"too few passes seen running: {priorities}"
     for daemon, (nice, io, session) in priorities.items():
         assert nice == 19, f"{daemon} ran at nice {nice}"
