@@ -427,15 +427,15 @@ def test_swift_background_passes_yield_the_cpu_to_the_site(deployed_site):
     try:
         while run.poll() is None and time.monotonic() < deadline:
             for pid, args in _swift_passes_running().items():
-                nice = subprocess.run(["ps", "-o", "ni=", "-p", str(pid)], capture_output=True, text=True).stdout
-                io = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout
                 daemon = next(os.path.basename(word) for word in args.split() if "/swift-" in word)
                 try:
+                    nice = os.getpriority(os.PRIO_PROCESS, pid)
                     session = Path(f"/proc/{pid}/autogroup").read_text().split()[-1] if autogroups else "19"
                 except OSError:
                     continue  # finished meanwhile
-                if nice.strip():
-                    priorities[daemon] = (int(nice), io.strip(), int(session))
+                io = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout
+                if io.strip():
+                    priorities[daemon] = (nice, io.strip(), int(session))
             time.sleep(0.05)
     finally:
         if run.poll() is None:
