@@ -7,12 +7,15 @@ nothing on the host.
 
 import hashlib
 import json
+import os
+import signal
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from deploylib import assert_playbook_ok, daemon_processes, run_playbook
+from deploylib import assert_playbook_ok, daemon_processes, run_playbook, wait_until
 
 pytestmark = pytest.mark.deploy
 
@@ -56,3 +59,33 @@ def test_check_reports_changed_settings_and_changes_nothing(deployed_site):
     # ...and nothing was written or restarted.
     assert {path: fingerprint(path) for path in watched} == before
     assert sorted(daemon_processes()) == daemons_before
+
+
+def test_check_during_a_swift_background_pass_reports_nothing(deployed_site):
+    """Without systemd, a Swift daemon's init script answers "running" for any
+    process of that program, so also for one of cron's background passes
+    (which at the lowest priority can take minutes): the role must not take
+    such a pass for a service to stop."""
+    replicator = subprocess.Popen(
+        ["/usr/bin/swift-account-replicator", "/etc/swift/account-server.conf"],
+        user="swift",
+        group="swift",
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(
+            lambda: (
+                subprocess.run(["/etc/init.d/swift-account-replicator", "status"], capture_output=True).returncode == 0
+            ),
+            timeout=30,
+            what="the init script to see the pass",
+        )
+        run = run_playbook("--check", "--diff", name="check-during-swift-pass")
+        assert replicator.poll() is None, "the pass ended before the check did"
+    finally:
+        os.killpg(replicator.pid, signal.SIGTERM)
+        replicator.wait(timeout=30)
+    assert_playbook_ok(run)
+    assert run.recap()["changed"] == 0, f"--check would change: {run.changed_tasks()} (log: {run.log})"
