@@ -37,15 +37,22 @@ class PlaybookRun:
         assert len(hosts) == 1, f"expected one host's PLAY RECAP, found {sorted(hosts)}; see {self.log}"
         return next(iter(hosts.values()))
 
-    def changed_tasks(self):
-        """Names of the tasks that reported 'changed', to explain a failure."""
-        names, current = [], None
+    def changes(self):
+        """(play, task) of every task that reported 'changed', in order; task
+        names as Ansible prints them ("role : name" for a role's tasks)."""
+        found, play, current = [], None, None
         for line in self.output.splitlines():
-            if line.startswith(("TASK [", "RUNNING HANDLER [")):
+            if line.startswith("PLAY ["):
+                play = line.split("[", 1)[1].rsplit("]", 1)[0]
+            elif line.startswith(("TASK [", "RUNNING HANDLER [")):
                 current = line.split("[", 1)[1].rsplit("]", 1)[0]
             elif line.startswith("changed:") and current:
-                names.append(current)
-        return names
+                found.append((play, current))
+        return found
+
+    def changed_tasks(self):
+        """Names of the tasks that reported 'changed', to explain a failure."""
+        return [task for _play, task in self.changes()]
 
 
 def run_logged(command, name):

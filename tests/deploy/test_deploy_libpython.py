@@ -98,19 +98,6 @@ def pages_answer(site):
         assert response.status_code == 200, f"{path}: {response.status_code}"
 
 
-def plays_where_changed(output, task):
-    """The plays in whose output a task named `task` (without its role prefix) reported 'changed'."""
-    plays, play, current = [], None, None
-    for line in output.splitlines():
-        if line.startswith("PLAY ["):
-            play = line.split("[", 1)[1].rsplit("]", 1)[0]
-        elif line.startswith("TASK ["):
-            current = line.split("[", 1)[1].rsplit("]", 1)[0].split(" : ", 1)[-1]
-        elif line.startswith("changed:") and current == task:
-            plays.append(play)
-    return plays
-
-
 def test_optimized_libpython_is_built_and_loaded(deployed_site):
     version = source_version_served()
     install_python_version(version)
@@ -121,9 +108,10 @@ def test_optimized_libpython_is_built_and_loaded(deployed_site):
     wait_for_http(deployed_site.url("/"))
     # Built in the play that runs on every web server at once, not in the
     # rolling one, where each server would compile in turn out of the pool.
-    assert plays_where_changed(
-        run.output, "Build the optimized libpython (about 5 minutes on 2 cores, once per version)"
-    ) == ["Packages and builds of the web servers, on all of them at once"]
+    build = "polls_app : Build the optimized libpython (about 5 minutes on 2 cores, once per version)"
+    assert [play for play, task in run.changes() if task == build] == [
+        "Packages and builds of the web servers, on all of them at once"
+    ]
 
     library = LIBPYTHON_DIR / version / "libpython3.11.so.1.0"
     assert library.is_file(), sorted(map(str, LIBPYTHON_DIR.glob("*/*")))
